@@ -1,0 +1,96 @@
+"""Activation functions: relu, leaky_relu, tanh, sigmoid, softplus, log_sigmoid.
+
+Smooth activations save their output and write the derivative in terms of it
+(tanh' = 1 - y^2, sigmoid' = y (1 - y)); piecewise-linear ones save a constant slope mask.
+"""
+from __future__ import annotations
+
+from minigan import backend
+from minigan.autograd import Function, Tensor
+
+xp_of = backend.get_array_module
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.slope = (x > 0).astype(x.dtype)
+        return x * ctx.slope
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * Tensor(ctx.slope)
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        xp = xp_of(x)
+        ctx.slope = xp.where(x > 0, 1, negative_slope).astype(x.dtype)
+        return x * ctx.slope
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * Tensor(ctx.slope)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return xp_of(x).tanh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.output
+        return g * (1.0 - y * y)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        xp = xp_of(x)
+        # 1 / (1 + e^-x) overflows e^-x for very negative x; this form does not.
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.output
+        return g * y * (1.0 - y)
+
+
+class Softplus(Function):
+    """log(1 + e^x), computed as logaddexp(0, x) so it is exact for |x| in the thousands."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return xp_of(x).logaddexp(0, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * sigmoid(ctx.inputs[0])
+
+
+def relu(x: Tensor) -> Tensor:
+    return ReLU.apply(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyReLU.apply(x, negative_slope=negative_slope)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
+def softplus(x: Tensor) -> Tensor:
+    return Softplus.apply(x)
+
+
+def log_sigmoid(x: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable where sigmoid(x) underflows."""
+    return -softplus(-x)
