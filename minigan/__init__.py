@@ -49,3 +49,4 @@ def rand(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _filled(_shape(shape), lambda xp, s, d: backend.to_device(
         backend.get_rng().random(s).astype(d), device or backend.get_default_device()),
         dtype, device, requires_grad)
+from minigan import nn, optim  # noqa: E402,F401  (they import the engine above)

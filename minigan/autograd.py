@@ -71,6 +71,8 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "_node", "name", "__weakref__")
 
     def __init__(self, data, requires_grad: bool = False, name: str | None = None):
+        if isinstance(data, numpy.generic):  # NumPy ops on 0-d arrays return scalars
+            data = numpy.asarray(data)
         if not backend.is_array(data):
             raise TypeError(f"Tensor wraps a NumPy or CuPy array, got {type(data).__name__}; "
                             "use minigan.tensor(...) to convert other data")
@@ -227,10 +229,7 @@ class Function:
         _check_inputs(cls.__name__, inputs)
         ctx = cls()
         arrays = [None if t is None else t.data for t in inputs]
-        result = cls.forward(ctx, *arrays, **params)
-        if not backend.is_array(result):  # NumPy reductions return scalars, not 0-d arrays
-            result = numpy.asarray(result)
-        out = Tensor(result)
+        out = Tensor(cls.forward(ctx, *arrays, **params))
         if _grad_enabled:
             needs = tuple(t is not None and t.requires_grad for t in inputs)
             if any(needs):
