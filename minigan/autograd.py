@@ -36,6 +36,11 @@ class _GradMode(contextlib.ContextDecorator):
     def __init__(self, enabled: bool):
         self.enabled = enabled
 
+    def _recreate_cm(self):
+        # A decorated function gets a fresh manager per call, so a recursive call keeps its own
+        # saved state instead of overwriting the outer call's.
+        return _GradMode(self.enabled)
+
     def __enter__(self):
         global _grad_enabled
         self._previous, _grad_enabled = _grad_enabled, self.enabled
@@ -176,8 +181,8 @@ class Tensor:
         seed = _seed_gradient(self, gradient, "backward()")
         grads = _run_backward([self], [seed], create_graph=create_graph, wanted=None)
         for leaf, g in grads.items():
-            if not create_graph:
-                g = Tensor(g.data)
+            if not create_graph:  # a private, writable array: ops may share or broadcast theirs
+                g = Tensor(_own_copy(g.data))
             leaf.grad = g if leaf.grad is None else _accumulate(leaf.grad, g, create_graph)
 
     # Hash by identity so tensors can key dicts and sets (``==`` is elementwise, as in PyTorch).
@@ -186,6 +191,10 @@ class Tensor:
 
 def _is_floating(dtype) -> bool:
     return numpy.issubdtype(numpy.dtype(dtype), numpy.floating)
+
+
+def _own_copy(array):
+    return backend.get_array_module(array).array(array, copy=True)
 
 
 def _accumulate(total: Tensor, g: Tensor, create_graph: bool) -> Tensor:
@@ -380,7 +389,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False,
             raise ValueError(f"autograd.grad: input {i} (shape {t.shape}) was not used to compute "
                              "the outputs; pass allow_unused=True to get None for it")
         if g is not None and not create_graph:
-            g = Tensor(g.data)
+            g = Tensor(_own_copy(g.data))
         result.append(g)
     return tuple(result)
 

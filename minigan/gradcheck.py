@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigan import autograd, backend
-from minigan.autograd import Tensor, enable_grad, no_grad
+from minigan.autograd import Tensor
 from minigan.ops.math import concat
 
 
@@ -68,8 +68,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         analytic = [None] * len(wrt)
 
     def value() -> float:
-        with no_grad():
-            return float((_single_output(fn, inputs).data * direction).sum())
+        # Recording stays on: fn may itself call autograd.grad (a gradient penalty does).
+        return float((_single_output(fn, inputs).data * direction).sum())
 
     for slot, i in enumerate(wrt):
         x = inputs[i].data
@@ -113,10 +113,9 @@ def gradgradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float
 
     def first_gradients(*args):
         *xs, v_ = args
-        with enable_grad():  # gradcheck evaluates under no_grad; the first gradient needs a graph
-            y = _single_output(fn, xs)
-            grads = autograd.grad(y, [xs[i] for i in wrt], grad_outputs=v_, create_graph=True,
-                                  allow_unused=True)
+        y = _single_output(fn, xs)
+        grads = autograd.grad(y, [xs[i] for i in wrt], grad_outputs=v_, create_graph=True,
+                              allow_unused=True)
         flat = [g.reshape(-1) for g in grads if g is not None]
         if not flat:
             raise ValueError("gradgradcheck: fn's output does not depend on its inputs")

@@ -5,7 +5,7 @@ probability, so it stays exact for logits in the thousands. GAN losses use it.
 """
 from __future__ import annotations
 
-from minigan.autograd import Tensor, as_tensor_like
+from minigan.autograd import Function, Tensor, as_tensor_like
 from minigan.ops import math
 from minigan.ops.activation import softplus
 
@@ -39,12 +39,46 @@ def bce_with_logits(logits: Tensor, target, reduction: str = "mean") -> Tensor:
     return _reduce(softplus(logits) - logits * target, reduction)
 
 
+# PyTorch's floor for p (1 - p) is the float32 number nearest 1e-12; using the same one makes
+# saturated gradients agree with it to the last digit.
+_BCE_EPS = 9.9999999600419720025e-13
+
+
+def _clamped_log(a):
+    """max(log a, -100) without evaluating log(0) (which would warn)."""
+    xp = math.xp_of(a)
+    positive = a > 0
+    return xp.where(positive, xp.maximum(xp.log(xp.where(positive, a, 1)), -100), -100).astype(
+        a.dtype, copy=False)
+
+
+class BinaryCrossEntropy(Function):
+    """-[y log p + (1-y) log(1-p)] elementwise, each log clamped at -100 as PyTorch does.
+
+    Its own backward, (p - y) / max(p (1 - p), 1e-12), stays finite where p rounds to exactly
+    0 or 1 (a float32 sigmoid does from |x| ~ 17); composing log and clip would give 0/0 there.
+    """
+
+    @staticmethod
+    def forward(ctx, p, y):
+        log_p, log_1mp = _clamped_log(p), _clamped_log(1 - p)
+        return -(y * log_p + (1 - y) * log_1mp)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, y = ctx.inputs
+        gp = gy = None
+        if ctx.needs_input_grad[0]:
+            gp = g * (p - y) / math.clip(p * (1.0 - p), min=_BCE_EPS)
+        if ctx.needs_input_grad[1]:
+            gy = g * (math.clip(math.log(1.0 - p), min=-100.0) - math.clip(math.log(p), min=-100.0))
+        return gp, gy
+
+
 def bce(probs: Tensor, target, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities; each log is clamped at -100, as PyTorch does."""
     target = _check("bce", probs, target, reduction)
-    log_p = math.clip(math.log(probs), min=-100.0)
-    log_1mp = math.clip(math.log(1.0 - probs), min=-100.0)
-    return _reduce(-(target * log_p + (1.0 - target) * log_1mp), reduction)
+    return _reduce(BinaryCrossEntropy.apply(probs, target), reduction)
 
 
 def mse(input: Tensor, target, reduction: str = "mean") -> Tensor:

@@ -57,6 +57,7 @@ METHODS = {
     "__getitem__": math.getitem,
     "__lt__": _compare(lambda a, b: a < b), "__le__": _compare(lambda a, b: a <= b),
     "__gt__": _compare(lambda a, b: a > b), "__ge__": _compare(lambda a, b: a >= b),
+    "__eq__": _compare(lambda a, b: a == b), "__ne__": _compare(lambda a, b: a != b),
     "eq": _compare(lambda a, b: a == b), "ne": _compare(lambda a, b: a != b),
     "sum": math.sum, "mean": math.mean, "var": math.var, "std": math.std,
     "max": math.max, "min": math.min, "logsumexp": math.logsumexp,

@@ -1,0 +1,349 @@
+"""minigan.autograd: how gradients flow, accumulate, stay out of the way, and fail loudly."""
+import sys
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import autograd, backend
+from minigan.autograd import Function, Tensor
+from minigan.gradcheck import gradcheck
+from minigan.ops import math as M
+
+
+def leaf(values, dtype=np.float64):
+    return mg.tensor(np.asarray(values, dtype=np.float64), dtype=dtype, requires_grad=True)
+
+
+# ---------------------------------------------------------------- accumulation
+
+def test_a_tensor_used_twice_gets_both_contributions():
+    x = leaf([1.0, -2.0, 3.0])
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, -4.0, 6.0])
+    y = leaf([1.0, 2.0])
+    (y + y).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [2.0, 2.0])
+
+
+def test_diamond_graph_adds_both_paths():
+    x = leaf([0.5, -1.0])
+    y = x * 2.0
+    top, bottom = M.exp(y), y * 3.0  # two paths from y to the loss
+    (top + bottom).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2 * x.numpy()) + 6, rtol=1e-14)
+
+
+def test_grad_accumulates_across_backward_calls_until_reset():
+    x = leaf([1.0, 2.0])
+    loss = (x * x).sum()
+    loss.backward()
+    loss.backward()  # minigan keeps the graph, so the same graph can run twice
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+    x.grad = None
+    (x * 3.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_leaf_gradients_are_separate_writable_arrays():
+    a, b = leaf([1.0, 2.0, 3.0]), leaf([4.0, 5.0, 6.0])
+    (a + b).sum().backward()  # Add hands one gradient array to both inputs
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.zero_()  # PyTorch's optimizer.zero_grad(set_to_none=False) does this
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0, 1.0])
+    c = leaf([1.0, 2.0])
+    c.sum().backward()  # Sum's gradient is a broadcast view
+    c.grad.zero_()
+    np.testing.assert_array_equal(c.grad.numpy(), [0.0, 0.0])
+
+
+def test_scalar_tensors_used_twice_and_through_masking_ops():
+    # NumPy ufuncs on 0-d arrays return NumPy scalars, not arrays: the engine must accept them.
+    x = mg.tensor(3.0, dtype=np.float64, requires_grad=True)
+    (x * x).backward()  # two contributions add up: _accumulate makes a 0-d sum
+    assert x.grad.item() == 6.0
+    x.grad = None
+    (M.abs(x) + mg.relu(x) + M.maximum(x, 1.0) + M.clip(x, 0.0, 5.0)).backward()
+    assert x.grad.item() == 4.0
+
+
+def test_broadcast_gradients_reduce_to_each_input_shape():
+    a = leaf(np.ones((3, 1)))
+    b = leaf(np.ones(4))
+    c = leaf(2.0)  # 0-d
+    out = a * b + c
+    assert out.shape == (3, 4)
+    out.backward(mg.tensor(np.ones((3, 4)), dtype=np.float64))
+    assert a.grad.shape == (3, 1) and b.grad.shape == (4,) and c.grad.shape == ()
+    np.testing.assert_array_equal(a.grad.numpy(), np.full((3, 1), 4.0))
+    np.testing.assert_array_equal(b.grad.numpy(), np.full(4, 3.0))
+    assert c.grad.item() == 12.0
+
+
+def test_requires_grad_propagates_only_from_inputs_that_need_it():
+    x, c = leaf([1.0]), mg.tensor([2.0])
+    assert (x * c).requires_grad and not (c * c).requires_grad
+    assert (x * c).grad_fn is not None and (c * c).grad_fn is None
+    assert x.is_leaf and not (x * c).is_leaf
+    (x * c).sum().backward()
+    assert c.grad is None
+
+
+def test_detach_cuts_the_graph_and_shares_the_values():
+    x = leaf([1.0, 2.0])
+    d = (x * 2.0).detach()
+    assert not d.requires_grad and d.grad_fn is None
+    y = x * d  # d is a constant here
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_deep_chain_does_not_hit_the_recursion_limit():
+    x = leaf([1.0])
+    y = x
+    for _ in range(max(5000, sys.getrecursionlimit() + 1000)):
+        y = y + 1.0
+    y.sum().backward()
+    assert x.grad.item() == 1.0
+    g, = autograd.grad(y.sum(), x, create_graph=True)
+    assert g.item() == 1.0
+    del y, g  # freeing a deep graph must not recurse either
+
+
+def test_a_function_may_take_none_for_an_absent_input():
+    class AddBias(Function):
+        @staticmethod
+        def forward(ctx, x, bias):
+            return x if bias is None else x + bias
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, (None if ctx.inputs[1] is None else g)
+
+    x = leaf([1.0, 2.0])
+    AddBias.apply(x, None).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+
+
+# ---------------------------------------------------------------- no_grad and create_graph
+
+def test_no_grad_records_nothing():
+    x = leaf([1.0, 2.0])
+    with mg.no_grad():
+        y = x * 2.0 + 1.0
+        assert not mg.is_grad_enabled()
+        with mg.enable_grad():
+            z = x * 2.0
+    assert mg.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad
+
+
+def test_no_grad_works_as_a_decorator():
+    x = leaf([1.0])
+
+    @mg.no_grad()
+    def sample():
+        return x * 3.0
+
+    assert not sample().requires_grad
+    assert mg.is_grad_enabled()
+    assert (x * 3.0).requires_grad
+
+
+def test_no_grad_decorator_restores_recording_after_a_nested_call():
+    @mg.no_grad()
+    def walk(depth):
+        if depth:
+            walk(depth - 1)
+
+    try:
+        walk(1)
+        assert mg.is_grad_enabled()
+    finally:
+        autograd._grad_enabled = True  # do not leave the rest of the suite without a graph
+
+
+def test_backward_without_create_graph_leaves_a_plain_gradient():
+    x = leaf([1.0, 2.0])
+    (x ** 3).sum().backward()
+    assert not x.grad.requires_grad and x.grad.grad_fn is None
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 12.0])
+
+
+def test_backward_with_create_graph_gives_a_differentiable_gradient():
+    x = leaf([1.0, 2.0])
+    (x ** 3).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+    gg, = autograd.grad(x.grad.sum(), x)
+    np.testing.assert_array_equal(gg.numpy(), [6.0, 12.0])  # d/dx 3x^2
+
+
+def test_autograd_grad_returns_gradients_and_leaves_dot_grad_alone():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    x.grad = mg.tensor([7.0, 7.0], dtype=np.float64)
+    y = (x * w).sum()
+    gx, gw = autograd.grad(y, [x, w])
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(gw.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0])
+    assert w.grad is None
+    assert not gx.requires_grad
+
+
+def test_autograd_grad_with_grad_outputs_and_an_intermediate_input():
+    x = leaf([1.0, 2.0])
+    h = x * x
+    y = h * 3.0
+    gh, = autograd.grad(y, h, grad_outputs=mg.tensor([1.0, 10.0], dtype=np.float64))
+    np.testing.assert_array_equal(gh.numpy(), [3.0, 30.0])
+    gx, = autograd.grad(y, x, grad_outputs=mg.tensor([1.0, 10.0], dtype=np.float64))
+    np.testing.assert_array_equal(gx.numpy(), [6.0, 120.0])
+
+
+def test_autograd_grad_allow_unused():
+    x, unused = leaf([1.0]), leaf([2.0])
+    y = (x * 2.0).sum()
+    with pytest.raises(ValueError, match="input 1.*allow_unused"):
+        autograd.grad(y, [x, unused])
+    gx, gu = autograd.grad(y, [x, unused], allow_unused=True)
+    assert gx.item() == 2.0 and gu is None
+
+
+def test_autograd_grad_rejects_inputs_and_outputs_without_grad():
+    x, c = leaf([1.0]), mg.tensor([1.0])
+    with pytest.raises(ValueError, match="does not require grad"):
+        autograd.grad((x * c).sum(), c)
+    with pytest.raises(ValueError, match="does not require grad"):
+        autograd.grad((c * c).sum(), x)
+
+
+# ---------------------------------------------------------------- WGAN-GP's double backward
+
+def mlp_penalty(x):
+    """The gradient penalty of f(x) = tanh(x W1 + b1) W2 as a function of (W1, b1, W2)."""
+    def penalty(w1, b1, w2):
+        # gradcheck evaluates its function under no_grad; the penalty needs a graph of x -> f(x)
+        # to get its own value, as gradgradcheck's inner function does.
+        with mg.enable_grad():
+            xs = Tensor(x.copy(), requires_grad=True)
+            scores = mg.tanh(xs @ w1 + b1) @ w2
+            g, = autograd.grad(scores.sum(), xs, create_graph=True)
+            norms = M.sqrt(M.sum(g * g, axis=1))
+            return M.mean((norms - 1.0) ** 2)
+    return penalty
+
+
+def test_gradient_penalty_parameter_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 3))
+    w1, b1, w2 = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 1))
+    penalty = mlp_penalty(x)
+    assert gradcheck(penalty, [w1, b1, w2])
+    # The same gradients through backward() into .grad, as a training step gets them.
+    params = [mg.tensor(p, dtype=np.float64, requires_grad=True) for p in (w1, b1, w2)]
+    value = penalty(*params)
+    value.backward()
+    expected = autograd.grad(penalty(*params), params)
+    for p, e in zip(params, expected):
+        np.testing.assert_allclose(p.grad.numpy(), e.numpy(), rtol=1e-12)
+        assert np.abs(p.grad.numpy()).max() > 1e-3  # the penalty does depend on every parameter
+
+
+# ---------------------------------------------------------------- errors
+
+def test_only_floating_tensors_can_require_grad():
+    with pytest.raises(TypeError, match="floating"):
+        mg.tensor([1, 2, 3], requires_grad=True)
+    with pytest.raises(TypeError, match="floating"):
+        mg.tensor([1, 2, 3]).requires_grad_()
+    with pytest.raises(TypeError):
+        Tensor([1.0, 2.0])  # a list is not an array: mg.tensor converts, Tensor wraps
+
+
+def test_backward_of_a_non_scalar_needs_a_gradient():
+    x = leaf(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        (x * 2.0).backward()
+    with pytest.raises(ValueError, match=r"\(3, 2\).*\(2, 3\)"):
+        (x * 2.0).backward(mg.tensor(np.ones((3, 2))))
+
+
+def test_backward_of_a_tensor_without_history_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mg.tensor([1.0]).sum().backward()
+
+
+@pytest.mark.parametrize("op", [
+    lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / b,
+    lambda a, b: a ** b, M.maximum, lambda a, b: M.where(np.ones((2, 3), bool), a, b),
+], ids=["add", "sub", "mul", "div", "pow", "maximum", "where"])
+def test_binary_shape_mismatch_names_both_shapes(op):
+    a, b = mg.tensor(np.ones((2, 3))), mg.tensor(np.ones((4,)))
+    with pytest.raises(ValueError, match=r"\(2, ?3\).*\(4,\)"):
+        op(a, b)
+
+
+def test_matmul_and_reshape_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(4, 2\)"):
+        mg.zeros(2, 3) @ mg.zeros(4, 2)
+    with pytest.raises(ValueError, match=r"matmul.*\(\).*\(3,\)"):
+        M.matmul(mg.tensor(1.0), mg.zeros(3))
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 2\)"):
+        mg.zeros(2, 3).reshape(4, 2)
+
+
+def test_operations_between_two_devices_raise(monkeypatch):
+    class FakeGPUArray(np.ndarray):
+        """A NumPy array that minigan is told lives on another device."""
+
+    real_device_of = backend.device_of
+    monkeypatch.setattr(backend, "device_of", lambda array: "cuda" if isinstance(
+        array, FakeGPUArray) else real_device_of(array))
+    here = mg.tensor([1.0, 2.0])
+    there = Tensor(np.array([1.0, 2.0], dtype=np.float32).view(FakeGPUArray))
+    assert there.device == "cuda"
+    with pytest.raises(RuntimeError, match="cpu.*cuda"):
+        here + there
+    with pytest.raises(RuntimeError, match="cpu.*cuda"):
+        M.concat([here, there])
+
+
+# ---------------------------------------------------------------- dtypes
+
+def test_float_data_becomes_float32_and_integers_stay_integers():
+    assert mg.tensor(np.zeros(3, dtype=np.float64)).dtype == np.float32
+    assert mg.tensor([1.5, 2.5]).dtype == np.float32
+    assert mg.tensor(2.5).dtype == np.float32
+    assert mg.tensor(np.zeros(3, dtype=np.float64), dtype=np.float64).dtype == np.float64
+    assert mg.tensor(np.arange(3)).dtype == np.arange(3).dtype
+    assert mg.tensor([1, 2]).dtype.kind == "i"
+    assert mg.tensor([True, False]).dtype == np.bool_
+
+
+def test_python_numbers_and_float64_arrays_keep_float32():
+    x = mg.randn(3, requires_grad=True)
+    for y in (x * 2.0, 2.0 - x, x / 3, 1 / (x + 5.0), x ** 2, 2.0 ** x, x + 1,
+              x + np.ones(3), np.ones(3) * x, x * np.float64(0.5), M.maximum(x, 0.0),
+              M.where(np.array([True, False, True]), x, 0.0)):
+        assert y.dtype == np.float32
+    (x * 2.0).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_comparisons_are_elementwise_and_record_nothing():
+    a, b = mg.tensor([1.0, 2.0, 3.0], requires_grad=True), mg.tensor([1.0, 5.0, 0.0])
+    expected = {"<": [False, True, False], "<=": [True, True, False], ">": [False, False, True],
+                ">=": [True, False, True], "==": [True, False, False], "!=": [False, True, True]}
+    results = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}
+    for op, result in results.items():
+        assert isinstance(result, Tensor), op
+        assert result.dtype == np.bool_ and not result.requires_grad, op
+        np.testing.assert_array_equal(result.numpy(), expected[op], err_msg=op)
+
+
+def test_mg_tensor_copies_its_data():
+    data = np.array([1.0, 2.0], dtype=np.float32)
+    t = mg.tensor(data)
+    data[0] = 100.0
+    assert t.numpy()[0] == 1.0
