@@ -113,10 +113,12 @@ from minigan.ops.pool import avg_pool2d  # noqa: E402,F401
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
-                align_corners=None) -> Tensor:
+                align_corners=None, recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize an (N, C, H, W) input; minigan supports nearest-neighbour by integer factors."""
     from minigan.ops.pool import upsample as _upsample
 
+    if antialias:
+        raise ValueError("interpolate: antialias=True is not supported")
     return _upsample(input, size, scale_factor, mode)
 
 
