@@ -1,0 +1,179 @@
+"""What every GAN model in minigan is: the protocol between a model and the shared training loop.
+
+The loop (:func:`minigan.gan.trainer.train`) knows nothing about generators or discriminators.
+It only calls what :class:`GANModel` defines:
+
+    logs = model.train_step(batch)         # one batch: update the networks, return floats
+    images = model.sample_grid()           # the fixed-noise grid drawn after each epoch
+    arrays, meta = model.state()           # everything a checkpoint must hold...
+    model.load_state(arrays, meta)         # ...and putting it back
+
+A model owns its networks (``self.networks``: name -> Module) and their optimizers
+(``self.optimizers``: name -> optimizer), and writes one method, :meth:`GANModel.update`, that
+trains on one batch. ``k`` discriminator updates per generator update are scheduled here: every
+batch updates the discriminator, and the generator is updated on batches 0, k, 2k, ... (as in
+PyTorch-GAN's WGAN), so the logged generator loss is always the latest one computed.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+
+import numpy as np
+
+from minigan import backend, randn
+from minigan.autograd import Tensor, no_grad
+from minigan.checkpoint import prefixed, subtree
+from minigan.viz import to_uint8
+
+FIXED_NOISE_KEY = "noise/fixed"
+
+
+class GANModel:
+    """Base class of minigan's GANs. Subclasses set ``name`` and write :meth:`update` and
+    :meth:`generate`; they register networks and optimizers in ``self.networks`` and
+    ``self.optimizers`` and draw ``self.fixed_noise`` once, in ``__init__``.
+
+    Attributes:
+        name: the key of the model in :mod:`minigan.gan.models`' registry (checkpoints use it).
+        config: the JSON-able constructor arguments that rebuild the model: ``cls(**config)``.
+        k: discriminator updates per generator update.
+        step: batches trained on so far.
+        conditional: whether samples come with labels (conditional GANs).
+    """
+
+    name: str = ""
+    conditional: bool = False
+
+    def __init__(self, config: dict, k: int = 1, device=None):
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"{type(self).__name__}: k (discriminator updates per generator "
+                             f"update) must be a positive integer, got {k!r}")
+        # JSON round trip now, so the config equals what a checkpoint will give back.
+        self.config = json.loads(json.dumps(config))
+        self.k = k
+        self.device = backend.check_device(device or backend.get_default_device())
+        self.step = 0
+        self.networks: dict = {}
+        self.optimizers: dict = {}
+        self.fixed_noise: Tensor | None = None
+        self._logs: dict = {}
+
+    # ---------------------------------------------------------------- what subclasses write
+
+    def update(self, batch, update_generator: bool) -> dict:
+        """Train on one batch: always the discriminator, the generator if ``update_generator``.
+
+        Returns floats: the losses computed (``loss_d``; ``loss_g`` only when the generator was
+        updated) and diagnostics such as ``d_real`` = mean D(x) and ``d_fake`` = mean D(G(z)).
+        """
+        raise NotImplementedError
+
+    def generate(self, noise: Tensor, labels=None) -> Tensor:
+        """Images (N, C, H, W) in [-1, 1] from ``noise``; called under no_grad in eval mode."""
+        raise NotImplementedError
+
+    def noise(self, n: int) -> Tensor:
+        """``n`` latent vectors from minigan's seeded generator."""
+        return randn(n, self.config["latent_dim"], device=self.device)
+
+    # ---------------------------------------------------------------- the protocol
+
+    def train_step(self, batch) -> dict:
+        """One batch of training; returns the latest value of every logged figure (the same
+        keys for every batch, which is what the trainer's per-iteration history expects)."""
+        logs = self.update(batch, update_generator=self.step % self.k == 0)
+        self.step += 1
+        self._logs.update(logs)
+        return dict(self._logs)
+
+    def train(self, mode: bool = True) -> "GANModel":
+        for net in self.networks.values():
+            net.train(mode)
+        return self
+
+    def eval(self) -> "GANModel":
+        return self.train(False)
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        """Every network in eval mode inside the block, each back in its own mode after it."""
+        modes = {name: net.training for name, net in self.networks.items()}
+        self.eval()
+        try:
+            yield self
+        finally:
+            for name, net in self.networks.items():
+                net.train(modes[name])
+
+    def sample(self, n: int | None = None, noise: Tensor | None = None, labels=None) -> Tensor:
+        """Generated images (N, C, H, W) in [-1, 1]: from ``noise`` if given, else ``n`` fresh
+        latent vectors (drawn from minigan's generator). No graph is recorded, and dropout and
+        batch norm run in eval mode."""
+        if noise is None:
+            if n is None:
+                raise ValueError("sample() needs n or noise")
+            noise = self.noise(n)
+        with no_grad(), self.evaluating():
+            return self.generate(noise, labels)
+
+    def fixed_labels(self):
+        """The labels that go with ``fixed_noise`` (conditional models override this)."""
+        return None
+
+    def sample_grid(self) -> np.ndarray:
+        """Images from the fixed noise, as a NumPy array: the same latent points every epoch,
+        so the grids show how the generator's picture of them changes. Draws no random numbers.
+        """
+        return self.sample(noise=self.fixed_noise, labels=self.fixed_labels()).numpy()
+
+    def export_samples(self, n: int, batch_size: int = 1000) -> dict:
+        """``n`` samples as NumPy arrays ready for ``np.savez``: ``images`` uint8 (N, H, W) for
+        grey images, (N, H, W, 3) for colour ones; conditional models add ``labels``."""
+        chunks = []
+        for start in range(0, n, batch_size):
+            chunks.append(to_uint8(self.sample(min(batch_size, n - start))))
+        images = np.concatenate(chunks) if chunks else np.zeros((0, 1, 28, 28), np.uint8)
+        images = images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
+        return {"images": images}
+
+    # ---------------------------------------------------------------- checkpoints
+
+    def state(self) -> tuple[dict, dict]:
+        """``(arrays, meta)``: every network's ``state_dict`` under ``model/<name>/``, every
+        optimizer's state under ``optim/<name>/``, the fixed noise, and the counters (JSON)."""
+        from minigan.optim import flatten_state
+
+        arrays, meta = {}, {"step": self.step, "logs": self._logs}
+        for name, net in self.networks.items():
+            arrays.update(prefixed(f"model/{name}", net.state_dict()))
+        for name, opt in self.optimizers.items():
+            arrays.update(prefixed(f"optim/{name}", flatten_state(opt.state_dict())))
+        if self.fixed_noise is not None:
+            arrays[FIXED_NOISE_KEY] = self.fixed_noise.numpy()
+        return arrays, meta
+
+    def load_state(self, arrays: dict, meta: dict) -> None:
+        """Put back what :meth:`state` returned (arrays may come from a checkpoint file)."""
+        for name, net in self.networks.items():
+            part = subtree(arrays, f"model/{name}")
+            if not part:
+                raise ValueError(f"{type(self).__name__}.load_state: no arrays for network "
+                                 f"{name!r} (expected keys under 'model/{name}/')")
+            net.load_state_dict(part)
+        for name, opt in self.optimizers.items():
+            part = subtree(arrays, f"optim/{name}")
+            if not part:
+                raise ValueError(f"{type(self).__name__}.load_state: no state for optimizer "
+                                 f"{name!r} (expected keys under 'optim/{name}/')")
+            opt.load_state_dict(part)  # the flat form of minigan.optim.flatten_state
+        if FIXED_NOISE_KEY in arrays:
+            self.fixed_noise = Tensor(backend.to_device(
+                np.asarray(arrays[FIXED_NOISE_KEY]), self.device))
+        self.step = int(meta.get("step", 0))
+        self._logs = dict(meta.get("logs", {}))
+
+    def __repr__(self) -> str:
+        nets = "\n".join(f"  ({name}): " + repr(net).replace("\n", "\n  ")
+                         for name, net in self.networks.items())
+        return f"{type(self).__name__}(k={self.k}, step={self.step}\n{nets}\n)"

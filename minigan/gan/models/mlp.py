@@ -1,0 +1,129 @@
+"""The vanilla GAN (Goodfellow et al., 2014): two fully connected networks playing a game.
+
+    G: z (100) -> 256 -> 512 -> 1024 -> 784, LeakyReLU(0.2) between layers, tanh at the end
+    D: x (784) -> 1024 -> 512 -> 256 -> 1,   LeakyReLU(0.2) and Dropout(0.3) between layers
+
+D outputs a logit (no sigmoid): the losses in :mod:`minigan.gan.losses` take logits, which keeps
+them exact when D is very sure. Both networks train with Adam(lr=2e-4, betas=(0.5, 0.999)), the
+lecture's advice (the default beta1 = 0.9 often fails for GANs).
+
+One training step, as in the lecture ("train D for k iterations, then G once"):
+
+1. D step: score a real batch and a batch of fakes G(z); minimise -[log D(x) + log(1 - D(G(z)))].
+   The fakes are detached: this step must not change G.
+2. G step (every k-th batch): score the same fakes with the updated D, and minimise the
+   generator loss, non-saturating -log D(G(z)) by default. D's parameters are frozen meanwhile,
+   so the backward pass skips their (unused) weight gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigan import nn, optim
+from minigan.autograd import Tensor, no_grad
+from minigan.gan import losses
+from minigan.gan.base import GANModel
+from minigan.ops.activation import sigmoid
+
+
+def mlp_generator(latent_dim: int = 100, hidden=(256, 512, 1024), out_features: int = 784,
+                  negative_slope: float = 0.2) -> nn.Sequential:
+    """z (N, latent_dim) -> images (N, out_features) in [-1, 1]."""
+    layers, width = [], latent_dim
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope)]
+        width = h
+    layers += [nn.Linear(width, out_features), nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+def mlp_discriminator(in_features: int = 784, hidden=(1024, 512, 256), dropout: float = 0.3,
+                      negative_slope: float = 0.2) -> nn.Sequential:
+    """images (N, in_features) -> logits (N, 1): positive means "real"."""
+    layers, width = [], in_features
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope)]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        width = h
+    layers.append(nn.Linear(width, 1))
+    return nn.Sequential(*layers)
+
+
+class VanillaGAN(GANModel):
+    """The lecture's fully connected GAN for 28x28 grey images (MNIST, Fashion-MNIST).
+
+    Args:
+        latent_dim: size of the noise vector z.
+        g_hidden, d_hidden: widths of the hidden layers (smaller ones make quick tests).
+        image_shape: (C, H, W) of the images; the networks see them flattened.
+        dropout: D's dropout probability.
+        lr, betas: Adam's settings, shared by both networks.
+        k: discriminator updates per generator update.
+        loss: the generator's loss, ``"nonsaturating"`` (-log D(G(z))) or ``"minimax"``
+            (log(1 - D(G(z)))).
+        n_fixed: how many fixed noise vectors the per-epoch grid shows.
+        device: ``"cpu"`` or ``"cuda"``.
+    """
+
+    name = "vanilla"
+
+    def __init__(self, latent_dim: int = 100, g_hidden=(256, 512, 1024),
+                 d_hidden=(1024, 512, 256), image_shape=(1, 28, 28), dropout: float = 0.3,
+                 lr: float = 2e-4, betas=(0.5, 0.999), k: int = 1,
+                 loss: str = "nonsaturating", n_fixed: int = 64, device=None):
+        if loss not in losses.GENERATOR_LOSSES:
+            raise ValueError(f"VanillaGAN: loss must be one of {losses.GENERATOR_LOSSES}, "
+                             f"got {loss!r}")
+        super().__init__(dict(latent_dim=latent_dim, g_hidden=list(g_hidden),
+                              d_hidden=list(d_hidden), image_shape=list(image_shape),
+                              dropout=dropout, lr=lr, betas=list(betas), k=k, loss=loss,
+                              n_fixed=n_fixed), k=k, device=device)
+        self.loss = loss
+        self.image_shape = tuple(image_shape)
+        pixels = int(np.prod(self.image_shape))
+        self.G = mlp_generator(latent_dim, g_hidden, pixels).to(self.device)
+        self.D = mlp_discriminator(pixels, d_hidden, dropout).to(self.device)
+        self.opt_g = optim.Adam(self.G.parameters(), lr=lr, betas=tuple(betas))
+        self.opt_d = optim.Adam(self.D.parameters(), lr=lr, betas=tuple(betas))
+        self.networks = {"G": self.G, "D": self.D}
+        self.optimizers = {"G": self.opt_g, "D": self.opt_d}
+        self.fixed_noise = self.noise(n_fixed)
+
+    def update(self, batch, update_generator: bool) -> dict:
+        real = batch[0] if isinstance(batch, (tuple, list)) else batch
+        real = real.reshape(real.shape[0], -1)
+        z = self.noise(real.shape[0])
+
+        # 1. Discriminator: real -> 1, fake -> 0. The fakes keep their graph only if G is
+        # about to learn from them; either way D's step sees them detached.
+        if update_generator:
+            fake = self.G(z)
+        else:
+            with no_grad():
+                fake = self.G(z)
+        real_logits = self.D(real)
+        fake_logits = self.D(fake.detach())
+        loss_d = losses.discriminator_loss_bce(real_logits, fake_logits)
+        self.opt_d.zero_grad()
+        loss_d.backward()
+        self.opt_d.step()
+        logs = {"loss_d": loss_d.item()}
+        diagnostics = {"d_real": sigmoid(real_logits.detach()).mean().item(),
+                       "d_fake": sigmoid(fake_logits.detach()).mean().item()}
+
+        # 2. Generator: make the updated D call the same fakes real.
+        if update_generator:
+            self.D.requires_grad_(False)
+            try:
+                loss_g = losses.generator_loss(self.D(fake), self.loss)
+                self.opt_g.zero_grad()
+                loss_g.backward()
+                self.opt_g.step()
+            finally:
+                self.D.requires_grad_(True)
+            logs["loss_g"] = loss_g.item()
+        return {**logs, **diagnostics}
+
+    def generate(self, noise: Tensor, labels=None) -> Tensor:
+        return self.G(noise).reshape(noise.shape[0], *self.image_shape)

@@ -1,0 +1,198 @@
+"""The one training loop every GAN in minigan shares.
+
+    history = train(model, loader, epochs=20, out_dir="runs/vanilla")
+
+For each epoch it calls ``model.train_step(batch)`` on every batch (the model decides what one
+step means: see :mod:`minigan.gan.base`), shows a progress bar with the latest losses and the
+discriminator's mean outputs, and then leaves in ``out_dir``:
+
+    samples/epoch_001.png   the grid drawn from the model's fixed noise after each epoch
+    losses.png              the loss curves and D(x), D(G(z)) so far
+    metrics.json            the history: every iteration's figures and each epoch's means
+    checkpoint.npz          the latest checkpoint (every ``checkpoint_every`` epochs, and the last)
+    progress.gif            the epoch grids as an animation (at the end)
+
+Resuming (``resume="runs/vanilla/checkpoint.npz"``) restores the networks, the optimizers, the
+fixed noise, the history and minigan's random generator as they were at the end of the saved
+epoch. The data loader draws its shuffling from that same generator, and drawing the grid uses
+the stored fixed noise (nothing random), so a resumed run computes exactly the numbers an
+uninterrupted run would have.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+
+from minigan import backend
+from minigan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.viz import plot_losses, save_gif, save_image_grid
+
+CHECKPOINT_NAME = "checkpoint.npz"
+
+
+def new_history() -> dict:
+    return {"iterations": {}, "epochs": {}, "iterations_per_epoch": [], "epoch_seconds": []}
+
+
+def epoch_grid_path(out_dir, epoch: int) -> str:
+    """Where the fixed-noise grid after ``epoch`` (counted from 1) is saved."""
+    return os.path.join(os.fspath(out_dir), "samples", f"epoch_{epoch:03d}.png")
+
+
+def save_training_checkpoint(path, model, epoch: int, history: dict) -> str:
+    """A checkpoint of ``model`` after ``epoch`` epochs: what :func:`train` resumes from."""
+    arrays, model_state = model.state()
+    meta = {"model": {"name": model.name, "config": model.config},
+            "model_state": model_state, "epoch": epoch, "history": history,
+            "rng_state": backend.rng_state()}
+    return save_checkpoint(path, arrays, meta)
+
+
+def resume_training(path, model) -> tuple[int, dict]:
+    """Load checkpoint ``path`` into ``model`` and minigan's generator; ``(epoch, history)``."""
+    arrays, meta = load_checkpoint(path)
+    info = meta.get("model", {})
+    if info.get("name") != model.name:
+        raise ValueError(f"checkpoint {os.fspath(path)!r} holds a {info.get('name')!r} model, "
+                         f"not {model.name!r}")
+    if info.get("config") != model.config:
+        differ = sorted(k for k in set(info.get("config", {})) | set(model.config)
+                        if info.get("config", {}).get(k) != model.config.get(k))
+        raise ValueError(f"checkpoint {os.fspath(path)!r} was trained with other settings; "
+                         "resume with the same ones. Differences (checkpoint vs now): "
+                         + ", ".join(f"{k}: {info.get('config', {}).get(k)!r} vs "
+                                     f"{model.config.get(k)!r}" for k in differ))
+    for key in ("epoch", "history", "rng_state"):
+        if key not in meta:
+            raise ValueError(f"checkpoint {os.fspath(path)!r} is not a training checkpoint "
+                             f"(no {key!r} in its meta)")
+    model.load_state(arrays, meta.get("model_state", {}))
+    backend.set_rng_state(meta["rng_state"])
+    return int(meta["epoch"]), meta["history"]
+
+
+def _write_json(path: str, data) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+
+
+def _progress(loader, desc: str, enabled: bool):
+    if not enabled:
+        return None, loader
+    from tqdm.auto import tqdm
+
+    bar = tqdm(loader, desc=desc, leave=True, dynamic_ncols=True,
+               total=len(loader) if hasattr(loader, "__len__") else None)
+    return bar, bar
+
+
+def _postfix(logs: dict) -> dict:
+    names = {"d_real": "D(x)", "d_fake": "D(G(z))"}
+    return {names.get(k, k): f"{v:.3f}" for k, v in logs.items()}
+
+
+def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, resume=None,
+          progress: bool = True, grid_nrow: int = 8, gif_duration_ms: int = 300,
+          max_gif_frames: int = 40, on_epoch_end=None) -> dict:
+    """Train ``model`` on ``loader`` until ``epochs`` epochs are done; returns the history.
+
+    Args:
+        model: a :class:`minigan.gan.base.GANModel`.
+        loader: an iterable of batches, re-iterated each epoch (a
+            :class:`minigan.data.DataLoader`).
+        epochs: the total number of epochs; a resumed run continues from its checkpoint's
+            epoch up to this number.
+        out_dir: folder for pictures, metrics and checkpoints (created if missing).
+        checkpoint_every: save ``checkpoint.npz`` every this many epochs (and after the last).
+        resume: a checkpoint path to continue from, or ``None`` to start afresh.
+        progress: show a tqdm progress bar.
+        grid_nrow: images per row in the sample grids.
+        gif_duration_ms: time each frame of ``progress.gif`` is shown.
+        max_gif_frames: the GIF shows at most this many epochs, evenly spread.
+        on_epoch_end: optional ``callback(epoch, history)`` after each epoch's files are written.
+
+    Returns:
+        The history: ``iterations`` (metric -> one value per batch), ``epochs`` (metric ->
+        per-epoch mean), ``iterations_per_epoch`` and ``epoch_seconds``.
+    """
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"train: epochs must be a non-negative integer, got {epochs!r}")
+    if not isinstance(checkpoint_every, int) or checkpoint_every < 1:
+        raise ValueError(f"train: checkpoint_every must be a positive integer, "
+                         f"got {checkpoint_every!r}")
+    out_dir = os.fspath(out_dir)
+    os.makedirs(os.path.join(out_dir, "samples"), exist_ok=True)
+    checkpoint_path = os.path.join(out_dir, CHECKPOINT_NAME)
+    start, history = 0, new_history()
+    if resume is not None:
+        start, history = resume_training(resume, model)
+        if start >= epochs:
+            print(f"checkpoint {os.fspath(resume)!r} has already trained {start} epochs "
+                  f"(asked for {epochs}): nothing to do")
+
+    for epoch in range(start + 1, epochs + 1):
+        began = time.perf_counter()
+        model.train()
+        bar, batches = _progress(loader, f"epoch {epoch}/{epochs}", progress)
+        sums, count = {}, 0
+        try:
+            for batch in batches:
+                logs = model.train_step(batch)
+                for key, value in logs.items():
+                    history["iterations"].setdefault(key, []).append(float(value))
+                    sums[key] = sums.get(key, 0.0) + float(value)
+                count += 1
+                if bar is not None:
+                    bar.set_postfix(_postfix(logs), refresh=False)
+        finally:
+            if bar is not None:
+                bar.close()
+        if count == 0:
+            raise ValueError("train: the loader yielded no batches (is batch_size larger than "
+                             "the data set with drop_last=True?)")
+        for key, total in sums.items():
+            history["epochs"].setdefault(key, []).append(total / count)
+        history["iterations_per_epoch"].append(count)
+        history["epoch_seconds"].append(time.perf_counter() - began)
+
+        save_image_grid(model.sample_grid(), epoch_grid_path(out_dir, epoch), nrow=grid_nrow)
+        plot_losses(history, os.path.join(out_dir, "losses.png"),
+                    title=f"{type(model).__name__}, {epoch} epoch{'s' * (epoch != 1)}")
+        _write_json(os.path.join(out_dir, "metrics.json"),
+                    {"model": {"name": model.name, "config": model.config},
+                     "epochs_done": epoch, **history})
+        if epoch % checkpoint_every == 0 or epoch == epochs:
+            save_training_checkpoint(checkpoint_path, model, epoch, history)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, history)
+
+    frames = [p for p in (epoch_grid_path(out_dir, e) for e in range(1, epochs + 1))
+              if os.path.exists(p)]
+    if frames:
+        save_gif(gif_frames(frames, max_gif_frames), os.path.join(out_dir, "progress.gif"),
+                 duration_ms=gif_duration_ms)
+    return history
+
+
+def gif_frames(frames: list, limit: int) -> list:
+    """At most ``limit`` of ``frames``, evenly spread, always with the first and the last
+    (a long run's GIF stays short enough to watch and small enough to keep)."""
+    if len(frames) <= limit:
+        return list(frames)
+    if limit < 2:
+        return frames[-1:]
+    picks = sorted({round(i * (len(frames) - 1) / (limit - 1)) for i in range(limit)})
+    return [frames[i] for i in picks]
+
+
+def summarize(history: dict) -> str:
+    """One line with the last epoch's mean figures, e.g. for a script's closing note."""
+    epochs = history.get("epochs", {})
+    if not epochs:
+        return "no epochs trained"
+    parts = [f"{k} {v[-1]:.3f}" for k, v in epochs.items() if v and math.isfinite(v[-1])]
+    return f"epoch {len(history['iterations_per_epoch'])}: " + ", ".join(parts)
