@@ -27,6 +27,8 @@ import time
 
 import numpy as np
 
+from minigan.metrics.reference import mnist_test_statistics
+
 CONFIDENCE_THRESHOLD = 0.9
 COVERAGE_MIN_SHARE = 0.01
 NUM_CLASSES = 10
@@ -170,14 +172,19 @@ def reference_statistics(real_images, judge=None, batch_size: int = 1000):
 
 def evaluate_samples(images_uint8, real_images=None, *, judge=None, batch_size: int = 1000,
                      threshold: float = CONFIDENCE_THRESHOLD,
-                     min_share: float = COVERAGE_MIN_SHARE) -> dict:
+                     min_share: float = COVERAGE_MIN_SHARE, reference: str | None = "mnist-test"
+                     ) -> dict:
     """Ask the judge about generated digits; return plain Python numbers (JSON-ready).
 
     Args:
         images_uint8: samples, uint8 of shape (N, 28, 28) or (N, 1, 28, 28) (0 = background,
             as in MNIST). Float arrays/Tensors in [-1, 1] (a generator's tanh output) work too.
-        real_images: real digits in the same format (e.g. the MNIST test set) for the
-            classifier Fréchet distance; ``None`` skips it. Needs N >= 2 on both sides.
+        real_images: real digits in the same format for the classifier Fréchet distance.
+            Needs N >= 2 on both sides. ``None`` compares with ``reference`` instead.
+        reference: ``"mnist-test"`` (default): when ``real_images`` is None and the shipped
+            judge is used, the FID compares with the official MNIST test set through the
+            statistics shipped in :mod:`minigan.metrics.reference`, so it needs no data
+            files; ``None`` skips the FID.
         judge: a judge module; ``None`` uses the shipped one (:func:`load_judge`).
         batch_size: images per forward pass.
 
@@ -188,7 +195,7 @@ def evaluate_samples(images_uint8, real_images=None, *, judge=None, batch_size: 
         ``digits_covered``: digits predicted for at least ``min_share`` of the samples;
         ``inception_score``: exp(E_x KL(p(y|x) || p(y))), between 1 and 10;
         ``classifier_fid``: Fréchet distance between the judge's penultimate features of the
-            samples and of ``real_images`` (``None`` without ``real_images``);
+            samples and of the real reference (``None`` when there is none);
         ``mean_confidence``: mean of the max probability;
         ``seconds``: time the evaluation took.
     """
@@ -197,10 +204,15 @@ def evaluate_samples(images_uint8, real_images=None, *, judge=None, batch_size: 
     start = time.perf_counter()
     probs, features = judge_outputs(images_uint8, judge=judge, batch_size=batch_size)
     histogram = digit_histogram(probs)
+    if reference not in ("mnist-test", None):
+        raise ValueError(f"evaluate_samples: reference must be 'mnist-test' or None, "
+                         f"got {reference!r}")
     fid = None
     if real_images is not None:
         fid = frechet_distance(*feature_statistics(features),
                                *reference_statistics(real_images, judge, batch_size))
+    elif reference == "mnist-test" and judge is None:
+        fid = frechet_distance(*feature_statistics(features), *mnist_test_statistics())
     return {
         "n": int(probs.shape[0]),
         "confident_share": confident_share(probs, threshold),
