@@ -13,7 +13,7 @@ Why a table with checksums and several mirrors: the original MNIST address
 checksum proves that what a new mirror serves is still the same data.
 
 Offline, ``load_mnist(split="train")`` falls back to the 5,000-image subset bundled with
-minigan (one warning says so), so lessons run without a network. The test split and
+minigan (one line on stderr says so), so lessons run without a network. The test split and
 Fashion-MNIST have no fallback: a clear error says which files to put where.
 """
 from __future__ import annotations
@@ -26,7 +26,6 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -104,15 +103,16 @@ def load_mnist(root=None, split: str = "train", mirrors=None):
     """MNIST digits as ``(images uint8 (N, 28, 28), labels uint8 (N,))``.
 
     ``mirrors`` replaces the table's list of base URLs (``[]`` forbids downloading). Offline,
-    the train split falls back to :func:`load_bundled_mnist` with one warning.
+    the train split falls back to :func:`load_bundled_mnist` with one line on stderr.
     """
     try:
         return _load("mnist", root, split, mirrors)
     except DownloadError as e:
         if split != "train" or not e.offline:
             raise
-        warnings.warn("minigan: MNIST could not be downloaded (offline?); using the bundled "
-                      "5,000-image training subset instead", stacklevel=2)
+        # One plain line on stderr: a warning would also print the calling source line.
+        print("minigan: MNIST could not be downloaded (offline?); using the bundled "
+              "5,000-image training subset instead", file=sys.stderr)
         return load_bundled_mnist()
 
 
