@@ -1,0 +1,149 @@
+"""What every training script in ``examples/`` shares: its flags, its data, its run and its report.
+
+An example then says only what is its own: the model it builds and the flags that configure it.
+
+    parser = example_parser(__doc__, out="runs/dcgan", lr=2e-4)
+    parser.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
+    args = parser.parse_args(argv)
+    minigan.manual_seed(args.seed)
+    loader, n_images = image_loader(args, flatten=False)
+    model = DCGAN(lr=args.lr, k=args.k, device=args.device)
+    run(model, loader, args, n_images, title="DCGAN")
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import os
+import sys
+import time
+
+from minigan.data import DataLoader, load_fashion_mnist, load_mnist, scale_to_unit_range
+from minigan.gan.trainer import epoch_grid_path, summarize, train
+
+# Default run lengths count iterations (batches), not epochs: the bundled 5,000 digits give 78
+# batches of 64 per epoch, the full 60,000 give 937, and a generator needs about as many
+# updates either way.
+DEFAULT_ITERATIONS = 8000
+
+
+def default_epochs(n_images: int, batch_size: int, iterations: int = DEFAULT_ITERATIONS) -> int:
+    """Epochs that make about ``iterations`` batches (at least one epoch)."""
+    return max(1, round(iterations / max(1, n_images // batch_size)))
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    def _get_help_string(self, action):  # no "(default: None)" where the help says it
+        return action.help if action.default in (None, False) else \
+            super()._get_help_string(action)
+
+
+def example_parser(doc: str, out: str, lr: float = 2e-4, k: int = 1, batch_size: int = 64,
+                   iterations: int = DEFAULT_ITERATIONS) -> argparse.ArgumentParser:
+    """The flags every example has, with this example's defaults; add its own to the result."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], formatter_class=_HelpFormatter)
+    p.set_defaults(iterations=iterations)
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"epochs to train (default: about {iterations} iterations' worth: "
+                        f"{default_epochs(5000, batch_size, iterations)} epochs of the bundled "
+                        f"5,000 digits, {default_epochs(60000, batch_size, iterations)} of the "
+                        f"full 60,000)")
+    p.add_argument("--batch-size", type=int, default=batch_size, help="images per batch")
+    p.add_argument("--lr", type=float, default=lr, help="learning rate of both networks")
+    p.add_argument("--k", type=int, default=k, help="discriminator updates per generator update")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--data", default=None,
+                   help="folder holding (or to hold) the data files; default $MINIGAN_DATA or "
+                        "~/.cache/minigan")
+    p.add_argument("--out", default=out, help="folder for pictures and checkpoints")
+    p.add_argument("--resume", default=None, metavar="CHECKPOINT",
+                   help="continue the run saved in this checkpoint (same settings) up to --epochs")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of initialisation, noise, dropout and shuffling")
+    p.add_argument("--checkpoint-every", type=int, default=5, help="epochs between checkpoints")
+    p.add_argument("--eval-samples", type=int, default=10000,
+                   help="samples the judge grades at the end (0 to skip)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def load_images(args, dataset: str = "mnist"):
+    """``(images uint8, labels)`` of the training split; a missing data set ends the script
+    with its clear message instead of a traceback."""
+    loader = {"mnist": load_mnist, "fashion": load_fashion_mnist}[dataset]
+    try:
+        return loader(root=args.data)
+    except (RuntimeError, FileNotFoundError) as err:
+        sys.exit(f"error: {err}")
+
+
+def image_loader(args, flatten: bool, labels: bool = False, dataset: str = "mnist"):
+    """A shuffled DataLoader of the training images in [-1, 1] (with their labels if asked),
+    flattened for an MLP or shaped (N, 1, 28, 28) for a convolutional net; and its size."""
+    images, digit_labels = load_images(args, dataset)
+    arrays = (images, digit_labels) if labels else (images,)
+    loader = DataLoader(arrays, batch_size=args.batch_size, shuffle=True, drop_last=True,
+                        device=args.device,
+                        transform=functools.partial(scale_to_unit_range, flatten=flatten))
+    return loader, len(images)
+
+
+def judge_report(model, n: int, out_dir) -> str:
+    """The judge's figures for ``n`` fresh samples as printable text (also ``judge.json``).
+
+    For a conditional model it adds how often the judge reads the digit that was asked for.
+    """
+    from minigan.metrics import evaluate_samples, format_report
+    from minigan.metrics.judge import predict
+
+    samples = model.export_samples(n)
+    try:
+        result = evaluate_samples(samples["images"])  # FID against the shipped MNIST test stats
+    except FileNotFoundError as err:  # the judge's weights are not there
+        return f"(no judge's figures: {err})"
+    text = format_report(result)
+    if "labels" in samples:
+        result["conditional_accuracy"] = float((predict(samples["images"]) ==
+                                                samples["labels"]).mean())
+        text += f"\n  judge reads the requested digit: {100 * result['conditional_accuracy']:.1f}%"
+    with open(os.path.join(out_dir, "judge.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    return text
+
+
+def run(model, loader, args, n_images: int, title: str) -> dict | None:
+    """Train ``model`` as the flags say, then print where the pictures are and the judge's
+    figures. Returns the training history (None when no epoch was trained)."""
+    epochs = args.epochs if args.epochs is not None else \
+        default_epochs(n_images, args.batch_size, args.iterations)
+    print(f"{title} on {n_images} images: {epochs} epochs of {len(loader)} batches of "
+          f"{args.batch_size}, k={args.k}, lr={args.lr}, device {args.device}; "
+          f"pictures in {args.out}/")
+    began = time.perf_counter()
+    try:
+        history = train(model, loader, epochs, args.out, checkpoint_every=args.checkpoint_every,
+                        resume=args.resume, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        checkpoint = os.path.join(args.out, "checkpoint.npz")
+        if os.path.exists(checkpoint):
+            print(f"\ninterrupted. To continue from the last checkpoint, run the same command "
+                  f"with --resume {checkpoint}")
+        sys.exit(130)
+    trained = len(history["iterations_per_epoch"])
+    if trained == 0:
+        print("no epochs trained")
+        return None
+    minutes = (time.perf_counter() - began) / 60
+    print(f"\ndone: {trained} epochs, this session {minutes:.1f} min "
+          f"(all epochs: {sum(history['epoch_seconds']) / 60:.1f} min of training)")
+    print(summarize(history))
+    print(f"final grid:   {epoch_grid_path(args.out, trained)}")
+    print(f"animation:    {os.path.join(args.out, 'progress.gif')}")
+    print(f"loss curves:  {os.path.join(args.out, 'losses.png')}")
+    print(f"checkpoint:   {os.path.join(args.out, 'checkpoint.npz')}")
+    if args.eval_samples > 0 and not math.isnan(history["epochs"]["loss_d"][-1]):
+        print()
+        print(judge_report(model, args.eval_samples, args.out))
+    return history
