@@ -40,10 +40,12 @@ class GANModel:
         k: discriminator updates per generator update.
         step: batches trained on so far.
         conditional: whether samples come with labels (conditional GANs).
+        grid_nrow: images per row of the fixed-noise grid.
     """
 
     name: str = ""
     conditional: bool = False
+    grid_nrow: int = 8  # images per row of the per-epoch grid (a cGAN: one digit per row)
 
     def __init__(self, config: dict, k: int = 1, device=None):
         if not isinstance(k, int) or k < 1:

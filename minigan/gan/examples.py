@@ -104,10 +104,15 @@ def judge_report(model, n: int, out_dir) -> str:
     except FileNotFoundError as err:  # the judge's weights are not there
         return f"(no judge's figures: {err})"
     text = format_report(result)
-    if "labels" in samples:
-        result["conditional_accuracy"] = float((predict(samples["images"]) ==
-                                                samples["labels"]).mean())
-        text += f"\n  judge reads the requested digit: {100 * result['conditional_accuracy']:.1f}%"
+    if "labels" in samples:  # a conditional model: does it draw the digit it was asked for?
+        predicted, labels = predict(samples["images"]), samples["labels"]
+        result["conditional_accuracy"] = float((predicted == labels).mean())
+        result["accuracy_per_digit"] = [float((predicted[labels == d] == d).mean())
+                                        for d in range(10) if (labels == d).any()]
+        per_digit = " ".join(f"{100 * a:5.1f}" for a in result["accuracy_per_digit"])
+        text += (f"\n  conditional accuracy (judge reads the requested digit): "
+                 f"{100 * result['conditional_accuracy']:.1f}%  (chance: 10%)"
+                 f"\n  accuracy per requested digit (%): {per_digit}")
     with open(os.path.join(out_dir, "judge.json"), "w") as f:
         json.dump(result, f, indent=1)
     return text

@@ -96,7 +96,7 @@ def _postfix(logs: dict) -> dict:
 
 
 def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, resume=None,
-          progress: bool = True, grid_nrow: int = 8, gif_duration_ms: int = 300,
+          progress: bool = True, grid_nrow: int | None = None, gif_duration_ms: int = 300,
           max_gif_frames: int = 40, on_epoch_end=None) -> dict:
     """Train ``model`` on ``loader`` until ``epochs`` epochs are done; returns the history.
 
@@ -110,7 +110,7 @@ def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, res
         checkpoint_every: save ``checkpoint.npz`` every this many epochs (and after the last).
         resume: a checkpoint path to continue from, or ``None`` to start afresh.
         progress: show a tqdm progress bar.
-        grid_nrow: images per row in the sample grids.
+        grid_nrow: images per row in the sample grids (default: the model's ``grid_nrow``).
         gif_duration_ms: time each frame of ``progress.gif`` is shown.
         max_gif_frames: the GIF shows at most this many epochs, evenly spread.
         on_epoch_end: optional ``callback(epoch, history)`` after each epoch's files are written.
@@ -159,7 +159,7 @@ def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, res
         history["iterations_per_epoch"].append(count)
         history["epoch_seconds"].append(time.perf_counter() - began)
 
-        save_image_grid(model.sample_grid(), epoch_grid_path(out_dir, epoch), nrow=grid_nrow)
+        save_image_grid(model.sample_grid(), epoch_grid_path(out_dir, epoch), nrow=grid_nrow or model.grid_nrow)
         plot_losses(history, os.path.join(out_dir, "losses.png"),
                     title=f"{type(model).__name__}, {epoch} epoch{'s' * (epoch != 1)}")
         _write_json(os.path.join(out_dir, "metrics.json"),
