@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "FID's reference from (default: the statistics minigan ships)")
     evaluate.add_argument("--no-fid", action="store_true",
                           help="skip the classifier FID")
+    from minigan.metrics.parzen import add_parzen_arguments
+
+    add_parzen_arguments(evaluate)
     return parser
 
 
@@ -118,7 +121,8 @@ def evaluate_command(args) -> int:
         from minigan.data import load_mnist
 
         real = load_mnist(root=args.data, split="test")[0]
-    result = evaluate_samples(images, real_images=real, reference=None if args.no_fid else "mnist-test")
+    result = evaluate_samples(images, real_images=real,
+                              reference=None if args.no_fid else "mnist-test")
     print(f"{args.samples}: {len(images)} samples")
     print(format_report(result))
     if "labels" in arrays:
@@ -126,4 +130,8 @@ def evaluate_command(args) -> int:
 
         agree = float((predict(images) == arrays["labels"]).mean())
         print(f"  judge agrees with the requested label: {100 * agree:.1f}%")
+    if args.parzen:  # the likelihood estimate of Goodfellow et al. (2014); see metrics/parzen.py
+        from minigan.metrics.parzen import run_parzen
+
+        run_parzen(args, images)
     return 0
