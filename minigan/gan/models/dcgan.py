@@ -1,0 +1,208 @@
+"""DCGAN (Radford et al., 2016): the convolutional GAN, following the paper's guidelines.
+
+The lecture's list, and where each item is in the code below:
+
+* no pooling: D downsamples with strided convolutions, G upsamples with transposed ones;
+* batch norm in both networks, but not on G's output layer nor on D's input layer;
+* ReLU in G (tanh on its output), LeakyReLU(0.2) in D;
+* weights from N(0, 0.02), batch-norm scales from N(1, 0.02), biases 0 (:func:`dcgan_init_`);
+* Adam(lr=2e-4, betas=(0.5, 0.999)).
+
+For 28x28 MNIST (``width=64``, ``latent_dim=100``)::
+
+    G: z (100) -> Linear -> 128*7*7 + BatchNorm1d + ReLU -> (128, 7, 7)
+       -> ConvTranspose2d(128, 64, 4, 2, 1) + BatchNorm2d + ReLU      (64, 14, 14)
+       -> ConvTranspose2d(64, 1, 4, 2, 1) + Tanh                       (1, 28, 28)
+    D: x (1, 28, 28) -> Conv2d(1, 64, 4, 2, 1) + LeakyReLU(0.2)        (64, 14, 14)
+       -> Conv2d(64, 128, 4, 2, 1) + BatchNorm2d + LeakyReLU(0.2)      (128, 7, 7)
+       -> Flatten -> Linear(6272, 1)                                   a logit (or an LSGAN score)
+
+A kernel of 4 with stride 2 and padding 1 exactly halves (or doubles) the side, and every
+output pixel of a transposed convolution gets contributions from the same number (4) of
+kernel taps, which avoids the checkerboard pattern of a kernel of 3 at stride 2.
+
+The same training step serves three losses: the BCE game with the non-saturating (default) or
+minimax generator loss, and least squares (``loss="lsgan"``, Mao et al. 2017), where D's output
+is a raw score regressed to ``b`` for real and ``a`` for fake data, and G pulls it to ``c``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigan import nn, optim
+from minigan.autograd import Tensor, no_grad
+from minigan.gan import losses
+from minigan.gan.base import GANModel
+from minigan.nn import init
+from minigan.ops.activation import sigmoid
+
+LOSSES = ("nonsaturating", "minimax", "lsgan")
+
+
+def _check_image_shape(image_shape, who: str) -> tuple:
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) != 3 or shape[1] % 4 or shape[2] % 4 or min(shape) < 1:
+        raise ValueError(f"{who}: image_shape must be (C, H, W) with H and W multiples of 4 "
+                         f"(two stride-2 layers), got {tuple(image_shape)}")
+    return shape
+
+
+def dcgan_generator(latent_dim: int = 100, width: int = 64,
+                    image_shape=(1, 28, 28)) -> nn.Sequential:
+    """z (N, latent_dim) -> images (N, C, H, W) in [-1, 1], from a (2*width, H/4, W/4) seed
+    upsampled twice. No batch norm on the output layer: the generator must be free to set the
+    mean and spread of its pixels (the paper found that normalising it made training unstable).
+    """
+    c, h, w = _check_image_shape(image_shape, "dcgan_generator")
+    seed = (2 * width, h // 4, w // 4)
+    features = int(np.prod(seed))
+    net = nn.Sequential(
+        nn.Linear(latent_dim, features), nn.BatchNorm1d(features), nn.ReLU(),
+        nn.Unflatten(1, seed),
+        nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(),
+        nn.ConvTranspose2d(width, c, 4, 2, 1), nn.Tanh())
+    return dcgan_init_(net)
+
+
+def dcgan_discriminator(width: int = 64, image_shape=(1, 28, 28)) -> nn.Sequential:
+    """images (N, C, H, W) -> one raw score per image (N, 1): a logit for the BCE losses.
+    No batch norm on the input layer: it would erase the mean and scale of the images, which
+    is part of what tells real from fake."""
+    c, h, w = _check_image_shape(image_shape, "dcgan_discriminator")
+    net = nn.Sequential(
+        nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(2 * width * (h // 4) * (w // 4), 1))
+    return dcgan_init_(net)
+
+
+def dcgan_init_(module: nn.Module, std: float = 0.02) -> nn.Module:
+    """DCGAN's initialisation, in place: every (transposed) convolution's and linear layer's
+    weight from N(0, std), every batch norm's scale from N(1, std), all biases 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            init.normal_(m.weight, 0.0, std)
+            if m.bias is not None:
+                init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.weight is not None:
+            init.normal_(m.weight, 1.0, std)
+            init.zeros_(m.bias)
+    return module
+
+
+class DCGAN(GANModel):
+    """The convolutional GAN for small grey (or colour) images: MNIST, Fashion-MNIST.
+
+    Args:
+        latent_dim: size of the noise vector z.
+        g_width, d_width: channels of the 14x14 layers (the 7x7 ones have twice as many);
+            64 is the architecture above, small values make quick tests.
+        image_shape: (C, H, W), H and W multiples of 4.
+        lr, betas: Adam's settings, shared by both networks.
+        k: discriminator updates per generator update.
+        loss: ``"nonsaturating"`` (default), ``"minimax"`` or ``"lsgan"``.
+        coding: LSGAN's targets (a, b, c), ``"01"`` = (0, 1, 1) or ``"-11"`` = (-1, 1, 0)
+            (see :data:`minigan.gan.losses.LSGAN_CODINGS`); ignored by the BCE losses.
+        n_fixed: how many fixed noise vectors the per-epoch grid shows.
+        device: ``"cpu"`` or ``"cuda"``.
+    """
+
+    name = "dcgan"
+
+    def __init__(self, latent_dim: int = 100, g_width: int = 64, d_width: int = 64,
+                 image_shape=(1, 28, 28), lr: float = 2e-4, betas=(0.5, 0.999), k: int = 1,
+                 loss: str = "nonsaturating", coding: str = "01", n_fixed: int = 64,
+                 device=None):
+        self._check_loss(loss, coding)
+        super().__init__(self._config(latent_dim=latent_dim, g_width=g_width, d_width=d_width,
+                                      image_shape=list(image_shape), lr=lr, betas=list(betas),
+                                      k=k, loss=loss, coding=coding, n_fixed=n_fixed),
+                         k=k, device=device)
+        self.loss = loss
+        self.coding = coding
+        self.image_shape = _check_image_shape(image_shape, type(self).__name__)
+        self.G, self.D = self._build_networks()
+        self.G.to(self.device)
+        self.D.to(self.device)
+        self.opt_g = optim.Adam(self.G.parameters(), lr=lr, betas=tuple(betas))
+        self.opt_d = optim.Adam(self.D.parameters(), lr=lr, betas=tuple(betas))
+        self.networks = {"G": self.G, "D": self.D}
+        self.optimizers = {"G": self.opt_g, "D": self.opt_d}
+        self.fixed_noise = self.noise(n_fixed)
+
+    # Hooks a subclass (LSGAN) changes: which arguments it takes and which networks it builds.
+
+    def _check_loss(self, loss: str, coding: str) -> None:
+        if loss not in LOSSES:
+            raise ValueError(f"{type(self).__name__}: loss must be one of {LOSSES}, got {loss!r}")
+        if coding not in losses.LSGAN_CODINGS:
+            raise ValueError(f"{type(self).__name__}: coding must be one of "
+                             f"{tuple(losses.LSGAN_CODINGS)}, got {coding!r}")
+
+    def _config(self, **config) -> dict:
+        return config
+
+    def _build_networks(self):
+        cfg = self.config
+        return (dcgan_generator(cfg["latent_dim"], cfg["g_width"], self.image_shape),
+                dcgan_discriminator(cfg["d_width"], self.image_shape))
+
+    # ---------------------------------------------------------------- the losses
+
+    def d_loss(self, real_out: Tensor, fake_out: Tensor) -> Tensor:
+        """D's loss from its outputs on a real and a generated batch."""
+        if self.loss == "lsgan":
+            a, b, _ = losses.LSGAN_CODINGS[self.coding]
+            return losses.discriminator_loss_lsgan(real_out, fake_out, a=a, b=b)
+        return losses.discriminator_loss_bce(real_out, fake_out)
+
+    def g_loss(self, fake_out: Tensor) -> Tensor:
+        """G's loss from D's outputs on its samples."""
+        if self.loss == "lsgan":
+            return losses.generator_loss_lsgan(fake_out, c=losses.LSGAN_CODINGS[self.coding][2])
+        return losses.generator_loss(fake_out, self.loss)
+
+    def _score(self, out: Tensor) -> float:
+        """What the logs call D(x): a probability for the BCE game, the raw score for LSGAN
+        (to be read against the coding's targets a and b)."""
+        out = out.detach()
+        return (out if self.loss == "lsgan" else sigmoid(out)).mean().item()
+
+    # ---------------------------------------------------------------- the protocol
+
+    def update(self, batch, update_generator: bool) -> dict:
+        real = batch[0] if isinstance(batch, (tuple, list)) else batch
+        real = real.reshape(real.shape[0], *self.image_shape)
+        z = self.noise(real.shape[0])
+
+        # 1. Discriminator. Real and fake batches go through D separately, so each batch norm
+        # layer normalises a pure batch (as in the DCGAN paper and PyTorch's tutorial).
+        if update_generator:
+            fake = self.G(z)
+        else:
+            with no_grad():
+                fake = self.G(z)
+        real_out = self.D(real)
+        fake_out = self.D(fake.detach())
+        loss_d = self.d_loss(real_out, fake_out)
+        self.opt_d.zero_grad()
+        loss_d.backward()
+        self.opt_d.step()
+        logs = {"loss_d": loss_d.item()}
+        diagnostics = {"d_real": self._score(real_out), "d_fake": self._score(fake_out)}
+
+        # 2. Generator: the updated D scores the same fakes; D's weights are frozen meanwhile.
+        if update_generator:
+            self.D.requires_grad_(False)
+            try:
+                loss_g = self.g_loss(self.D(fake))
+                self.opt_g.zero_grad()
+                loss_g.backward()
+                self.opt_g.step()
+            finally:
+                self.D.requires_grad_(True)
+            logs["loss_g"] = loss_g.item()
+        return {**logs, **diagnostics}
+
+    def generate(self, noise: Tensor, labels=None) -> Tensor:
+        return self.G(noise).reshape(noise.shape[0], *self.image_shape)
