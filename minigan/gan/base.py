@@ -79,6 +79,26 @@ class GANModel:
         """``n`` latent vectors from minigan's seeded generator."""
         return randn(n, self.config["latent_dim"], device=self.device)
 
+    # ---------------------------------------------------------------- helpers for update()
+
+    def optimizer_step(self, name: str, loss: Tensor) -> float:
+        """One update of network ``name`` on ``loss``: zero its gradients, backward, step."""
+        optimizer = self.optimizers[name]
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    def generator_step(self, loss_fn) -> float:
+        """Update G on ``loss_fn()`` (which scores fakes with D) while D's weights are frozen:
+        the backward pass then skips D's weight gradients, which G's step does not use."""
+        discriminator = self.networks["D"]
+        discriminator.requires_grad_(False)
+        try:
+            return self.optimizer_step("G", loss_fn())
+        finally:
+            discriminator.requires_grad_(True)
+
     # ---------------------------------------------------------------- the protocol
 
     def train_step(self, batch) -> dict:

@@ -185,23 +185,12 @@ class DCGAN(GANModel):
         real_out = self.D(real)
         fake_out = self.D(fake.detach())
         loss_d = self.d_loss(real_out, fake_out)
-        self.opt_d.zero_grad()
-        loss_d.backward()
-        self.opt_d.step()
-        logs = {"loss_d": loss_d.item()}
+        logs = {"loss_d": self.optimizer_step("D", loss_d)}
         diagnostics = {"d_real": self._score(real_out), "d_fake": self._score(fake_out)}
 
         # 2. Generator: the updated D scores the same fakes; D's weights are frozen meanwhile.
         if update_generator:
-            self.D.requires_grad_(False)
-            try:
-                loss_g = self.g_loss(self.D(fake))
-                self.opt_g.zero_grad()
-                loss_g.backward()
-                self.opt_g.step()
-            finally:
-                self.D.requires_grad_(True)
-            logs["loss_g"] = loss_g.item()
+            logs["loss_g"] = self.generator_step(lambda: self.g_loss(self.D(fake)))
         return {**logs, **diagnostics}
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:

@@ -105,24 +105,14 @@ class VanillaGAN(GANModel):
         real_logits = self.D(real)
         fake_logits = self.D(fake.detach())
         loss_d = losses.discriminator_loss_bce(real_logits, fake_logits)
-        self.opt_d.zero_grad()
-        loss_d.backward()
-        self.opt_d.step()
-        logs = {"loss_d": loss_d.item()}
+        logs = {"loss_d": self.optimizer_step("D", loss_d)}
         diagnostics = {"d_real": sigmoid(real_logits.detach()).mean().item(),
                        "d_fake": sigmoid(fake_logits.detach()).mean().item()}
 
         # 2. Generator: make the updated D call the same fakes real.
         if update_generator:
-            self.D.requires_grad_(False)
-            try:
-                loss_g = losses.generator_loss(self.D(fake), self.loss)
-                self.opt_g.zero_grad()
-                loss_g.backward()
-                self.opt_g.step()
-            finally:
-                self.D.requires_grad_(True)
-            logs["loss_g"] = loss_g.item()
+            logs["loss_g"] = self.generator_step(
+                lambda: losses.generator_loss(self.D(fake), self.loss))
         return {**logs, **diagnostics}
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:

@@ -211,10 +211,7 @@ class ToyGAN(GANModel):
         real_logits = self.D(real)
         fake_logits = self.D(fake.detach())
         loss_d = losses.discriminator_loss_bce(real_logits, fake_logits)
-        self.opt_d.zero_grad()
-        loss_d.backward()
-        self.opt_d.step()
-        logs = {"loss_d": loss_d.item(),
+        logs = {"loss_d": self.optimizer_step("D", loss_d),
                 "d_real": sigmoid(real_logits.detach()).mean().item(),
                 "d_fake": sigmoid(fake_logits.detach()).mean().item()}
         if update_generator:

@@ -155,9 +155,7 @@ class WGAN(GANModel):
             logs["gp"] = gp.item()
         else:
             loss_d = loss_w
-        self.opt_d.zero_grad()
-        loss_d.backward()
-        self.opt_d.step()
+        self.optimizer_step("D", loss_d)
         if self.penalty == "clip":
             losses.clip_weights(self.D, self.clip_value)
         logs = {"loss_d": loss_d.item(), "wasserstein": -loss_w.item(), **logs,
@@ -166,15 +164,8 @@ class WGAN(GANModel):
 
         # 2. Generator (every k-th batch): raise the updated critic's score of the fakes.
         if update_generator:
-            self.D.requires_grad_(False)
-            try:
-                loss_g = losses.generator_loss_wasserstein(self.D(fake))
-                self.opt_g.zero_grad()
-                loss_g.backward()
-                self.opt_g.step()
-            finally:
-                self.D.requires_grad_(True)
-            logs["loss_g"] = loss_g.item()
+            logs["loss_g"] = self.generator_step(
+                lambda: losses.generator_loss_wasserstein(self.D(fake)))
         return logs
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
