@@ -144,5 +144,7 @@ def gradient_penalty(critic, real: Tensor, fake: Tensor, weight: float = 10.0) -
     eps = Tensor(eps)
     x_hat = (eps * real.detach() + (1.0 - eps) * fake.detach()).requires_grad_(True)
     (grad,) = autograd.grad(math.sum(critic(x_hat)), x_hat, create_graph=True)
-    norms = math.sqrt(math.sum(grad.reshape(n, -1) ** 2, axis=1) + 1e-12)
+    # Clamping the squared norm (not adding to it) keeps the norm exact, and keeps sqrt's
+    # derivative finite for a critic whose input gradient is exactly zero (dead ReLUs).
+    norms = math.sqrt(math.clip(math.sum(grad.reshape(n, -1) ** 2, axis=1), min=1e-30))
     return weight * math.mean((norms - 1.0) ** 2)
