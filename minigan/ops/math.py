@@ -385,7 +385,9 @@ class LogSumExp(Function):
         xp = xp_of(x)
         top = x.max(axis=axes, keepdims=True)
         top = xp.where(xp.isfinite(top), top, 0)
-        out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
+        total = xp.exp(x - top).sum(axis=axes, keepdims=True)
+        # All terms exp(-inf) = 0: the answer is -inf, without log(0)'s warning.
+        out = xp.where(total > 0, xp.log(xp.where(total > 0, total, 1)), -xp.inf) + top
         ctx.kept = out.shape
         return out if keepdims else out.reshape(tuple(n for i, n in enumerate(x.shape)
                                                       if i not in axes))
