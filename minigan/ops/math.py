@@ -8,6 +8,7 @@ NumPy; every backward sums its gradient back to the shape of the input it belong
 from __future__ import annotations
 
 import builtins
+from math import prod  # the standard library's: shape arithmetic stays in Python
 
 import numpy as np
 
@@ -405,14 +406,14 @@ def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
 
 def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     axes = _normalise_axes(axis, x.ndim)
-    count = int(np.prod([x.shape[a] for a in axes]))
+    count = prod(x.shape[a] for a in axes)
     return sum(x, axes, keepdims) / count
 
 
 def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Tensor:
     """Variance with PyTorch's default Bessel correction (``correction=0`` for the population)."""
     axes = _normalise_axes(axis, x.ndim)
-    count = int(np.prod([x.shape[a] for a in axes]))
+    count = prod(x.shape[a] for a in axes)
     centred = x - mean(x, axes, keepdims=True)
     return sum(centred * centred, axes, keepdims) / (count - correction)
 
@@ -464,16 +465,17 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return permute(g, tuple(int(i) for i in np.argsort(ctx.axes)))
+        return permute(g, tuple(sorted(range(len(ctx.axes)), key=ctx.axes.__getitem__)))
 
 
 def reshape(x: Tensor, shape) -> Tensor:
-    shape = tuple(shape)
-    try:
-        target = np.empty(x.shape, dtype=np.bool_).reshape(shape).shape  # resolves -1, checks size
-    except ValueError:
-        raise ValueError(f"cannot reshape a tensor of shape {x.shape} ({x.numel()} elements) "
-                         f"into shape {shape}") from None
+    shape = tuple(int(n) for n in shape)
+    size, known = x.numel(), prod(n for n in shape if n != -1)
+    if shape.count(-1) > 1 or any(n < -1 for n in shape) or (
+            size != known if -1 not in shape else known == 0 or size % known):
+        raise ValueError(f"cannot reshape a tensor of shape {x.shape} ({size} elements) "
+                         f"into shape {shape}")
+    target = tuple(size // known if n == -1 else n for n in shape)
     return x if target == x.shape else Reshape.apply(x, shape=target)
 
 

@@ -21,7 +21,8 @@ affine map composed of ordinary operations.
 """
 from __future__ import annotations
 
-import numpy as np
+from math import prod  # the standard library's: shape arithmetic stays in Python
+
 
 from minigan import backend
 from minigan.autograd import Function, Tensor, is_grad_enabled
@@ -59,7 +60,7 @@ class Normalize(Function):
         invstd = 1.0 / xp.sqrt(var + eps)
         if running is not None:
             running_mean, running_var, momentum = running
-            count = int(np.prod([x.shape[a] for a in axes]))
+            count = prod(x.shape[a] for a in axes)
             per_channel = tuple(i for i in range(x.ndim) if i != 1)
             unbiased = var * (count / (count - 1))
             running_mean *= 1.0 - momentum
@@ -79,7 +80,7 @@ class Normalize(Function):
     def backward(ctx, g):
         x, weight, bias = ctx.inputs
         axes = ctx.axes
-        count = int(np.prod([x.shape[a] for a in axes]))
+        count = prod(x.shape[a] for a in axes)
         # Is the weight constant over the normalised axes (batch and instance norm's one weight
         # per channel)? Then mean(g * weight) = weight * mean(g), which saves two passes.
         per_channel = weight is None or all(
@@ -158,7 +159,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                                           ("weight", weight), ("bias", bias)))
     axes = (0,) + tuple(range(2, input.ndim))
     if training or running_mean is None or running_var is None:
-        count = int(np.prod([input.shape[a] for a in axes]))
+        count = prod(input.shape[a] for a in axes)
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
@@ -197,7 +198,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: use_input_stats=False needs running statistics")
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    count = int(np.prod([input.shape[a] for a in axes]))
+    count = prod(input.shape[a] for a in axes)
     if count <= 1:
         raise ValueError(f"instance_norm: expected more than 1 spatial element per channel, got "
                          f"input of shape {input.shape}")
