@@ -24,6 +24,8 @@ import numpy as np
 from minigan import backend, randn
 from minigan.autograd import Tensor, no_grad
 from minigan.checkpoint import prefixed, subtree
+from minigan.gan import losses
+from minigan.ops.activation import sigmoid
 from minigan.viz import to_uint8
 
 FIXED_NOISE_KEY = "noise/fixed"
@@ -98,6 +100,29 @@ class GANModel:
             return self.optimizer_step("G", loss_fn())
         finally:
             discriminator.requires_grad_(True)
+
+    def adversarial_update(self, real: Tensor, update_generator: bool) -> dict:
+        """The unconditional game on one batch, for models that define ``d_loss``,
+        ``g_loss`` and ``d_score`` (the BCE game's are :class:`BCEGame`'s).
+
+        1. D: score the real batch and a batch of fakes, separately (so each batch-norm layer
+           normalises a pure batch, as in the DCGAN paper), and step on ``d_loss``. The fakes
+           keep their graph only if G is about to learn from them; D sees them detached.
+        2. G (when ``update_generator``): the updated D scores the same fakes; D is frozen.
+        """
+        G, D = self.networks["G"], self.networks["D"]
+        z = self.noise(real.shape[0])
+        if update_generator:
+            fake = G(z)
+        else:
+            with no_grad():
+                fake = G(z)
+        real_out, fake_out = D(real), D(fake.detach())
+        logs = {"loss_d": self.optimizer_step("D", self.d_loss(real_out, fake_out)),
+                "d_real": self.d_score(real_out), "d_fake": self.d_score(fake_out)}
+        if update_generator:
+            logs["loss_g"] = self.generator_step(lambda: self.g_loss(D(fake)))
+        return logs
 
     # ---------------------------------------------------------------- the protocol
 
@@ -199,3 +224,18 @@ class GANModel:
         nets = "\n".join(f"  ({name}): " + repr(net).replace("\n", "\n  ")
                          for name, net in self.networks.items())
         return f"{type(self).__name__}(k={self.k}, step={self.step}\n{nets}\n)"
+
+
+class BCEGame:
+    """The original game's losses for :meth:`GANModel.adversarial_update`: D outputs a logit,
+    ``self.loss`` names G's loss ("nonsaturating" or "minimax"), and the logs' D(x) is a
+    probability."""
+
+    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return losses.discriminator_loss_bce(real_logits, fake_logits)
+
+    def g_loss(self, fake_logits: Tensor) -> Tensor:
+        return losses.generator_loss(fake_logits, self.loss)
+
+    def d_score(self, logits: Tensor) -> float:
+        return sigmoid(logits.detach()).mean().item()

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigan import nn, optim
-from minigan.autograd import Tensor, no_grad
+from minigan.autograd import Tensor
 from minigan.gan import losses
 from minigan.gan.base import GANModel
 from minigan.nn import init
@@ -162,7 +162,7 @@ class DCGAN(GANModel):
             return losses.generator_loss_lsgan(fake_out, c=losses.LSGAN_CODINGS[self.coding][2])
         return losses.generator_loss(fake_out, self.loss)
 
-    def _score(self, out: Tensor) -> float:
+    def d_score(self, out: Tensor) -> float:
         """What the logs call D(x): a probability for the BCE game, the raw score for LSGAN
         (to be read against the coding's targets a and b)."""
         out = out.detach()
@@ -172,26 +172,8 @@ class DCGAN(GANModel):
 
     def update(self, batch, update_generator: bool) -> dict:
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        real = real.reshape(real.shape[0], *self.image_shape)
-        z = self.noise(real.shape[0])
-
-        # 1. Discriminator. Real and fake batches go through D separately, so each batch norm
-        # layer normalises a pure batch (as in the DCGAN paper and PyTorch's tutorial).
-        if update_generator:
-            fake = self.G(z)
-        else:
-            with no_grad():
-                fake = self.G(z)
-        real_out = self.D(real)
-        fake_out = self.D(fake.detach())
-        loss_d = self.d_loss(real_out, fake_out)
-        logs = {"loss_d": self.optimizer_step("D", loss_d)}
-        diagnostics = {"d_real": self._score(real_out), "d_fake": self._score(fake_out)}
-
-        # 2. Generator: the updated D scores the same fakes; D's weights are frozen meanwhile.
-        if update_generator:
-            logs["loss_g"] = self.generator_step(lambda: self.g_loss(self.D(fake)))
-        return {**logs, **diagnostics}
+        return self.adversarial_update(real.reshape(real.shape[0], *self.image_shape),
+                                       update_generator)
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
         return self.G(noise).reshape(noise.shape[0], *self.image_shape)

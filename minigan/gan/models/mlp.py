@@ -20,10 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from minigan import nn, optim
-from minigan.autograd import Tensor, no_grad
+from minigan.autograd import Tensor
 from minigan.gan import losses
-from minigan.gan.base import GANModel
-from minigan.ops.activation import sigmoid
+from minigan.gan.base import BCEGame, GANModel
 
 
 def mlp_generator(latent_dim: int = 100, hidden=(256, 512, 1024), out_features: int = 784,
@@ -50,7 +49,7 @@ def mlp_discriminator(in_features: int = 784, hidden=(1024, 512, 256), dropout: 
     return nn.Sequential(*layers)
 
 
-class VanillaGAN(GANModel):
+class VanillaGAN(BCEGame, GANModel):
     """The lecture's fully connected GAN for 28x28 grey images (MNIST, Fashion-MNIST).
 
     Args:
@@ -92,28 +91,7 @@ class VanillaGAN(GANModel):
 
     def update(self, batch, update_generator: bool) -> dict:
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        real = real.reshape(real.shape[0], -1)
-        z = self.noise(real.shape[0])
-
-        # 1. Discriminator: real -> 1, fake -> 0. The fakes keep their graph only if G is
-        # about to learn from them; either way D's step sees them detached.
-        if update_generator:
-            fake = self.G(z)
-        else:
-            with no_grad():
-                fake = self.G(z)
-        real_logits = self.D(real)
-        fake_logits = self.D(fake.detach())
-        loss_d = losses.discriminator_loss_bce(real_logits, fake_logits)
-        logs = {"loss_d": self.optimizer_step("D", loss_d)}
-        diagnostics = {"d_real": sigmoid(real_logits.detach()).mean().item(),
-                       "d_fake": sigmoid(fake_logits.detach()).mean().item()}
-
-        # 2. Generator: make the updated D call the same fakes real.
-        if update_generator:
-            logs["loss_g"] = self.generator_step(
-                lambda: losses.generator_loss(self.D(fake), self.loss))
-        return {**logs, **diagnostics}
+        return self.adversarial_update(real.reshape(real.shape[0], -1), update_generator)
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
         return self.G(noise).reshape(noise.shape[0], *self.image_shape)
