@@ -77,6 +77,11 @@ class GANModel:
         """Images (N, C, H, W) in [-1, 1] from ``noise``; called under no_grad in eval mode."""
         raise NotImplementedError
 
+    def begin_epoch(self, epoch: int) -> None:
+        """Called by the trainer before epoch ``epoch`` (counted from 0); models with a
+        learning-rate schedule set their rates here from the epoch count alone, so a resumed
+        run gets the rates an uninterrupted one would."""
+
     def noise(self, n: int) -> Tensor:
         """``n`` latent vectors from minigan's seeded generator."""
         return randn(n, self.config["latent_dim"], device=self.device)

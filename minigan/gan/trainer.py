@@ -137,6 +137,7 @@ def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, res
     for epoch in range(start + 1, epochs + 1):
         began = time.perf_counter()
         model.train()
+        model.begin_epoch(epoch - 1)
         bar, batches = _progress(loader, f"epoch {epoch}/{epochs}", progress)
         sums, count = {}, 0
         try:

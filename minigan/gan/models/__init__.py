@@ -20,6 +20,8 @@ MODELS = {
     "cgan": "minigan.gan.models.conditional:ConditionalGAN",
     "wgan": "minigan.gan.models.wgan:WGAN",
     "toy": "minigan.gan.models.toy:ToyGAN",
+    "pix2pix": "minigan.gan.models.pix2pix:Pix2Pix",
+    "cyclegan": "minigan.gan.models.cyclegan:CycleGAN",
 }
 
 

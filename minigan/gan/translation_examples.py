@@ -1,0 +1,92 @@
+"""What the image-to-image examples (pix2pix, CycleGAN) share: flags, data scaling, the run,
+and the labelled picture rows."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+from minigan.gan.trainer import epoch_grid_path, summarize, train
+
+
+def translation_parser(doc: str, out: str, epochs: int, batch_size: int,
+                       lr: float = 2e-4) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--data", default=None, metavar="DIR",
+                   help="a folder of your own images in the CycleGAN/pix2pix layout "
+                        "(default: the digit domains minigan makes)")
+    p.add_argument("--size", type=int, default=64,
+                   help="with --data: images are resized and centre-cropped to this size")
+    p.add_argument("--epochs", type=int, default=epochs,
+                   help="epochs: the first half at full learning rate, then linear decay")
+    p.add_argument("--batch-size", type=int, default=batch_size, help="images per batch")
+    p.add_argument("--lr", type=float, default=lr, help="Adam's learning rate")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--out", default=out, help="folder for pictures and checkpoints")
+    p.add_argument("--resume", default=None, metavar="CHECKPOINT",
+                   help="continue the run saved in this checkpoint (same settings)")
+    p.add_argument("--seed", type=int, default=0, help="seed of everything random")
+    p.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def lr_schedule(epochs: int) -> dict:
+    """The papers' policy scaled to ``epochs``: half constant, half linear decay."""
+    constant = (epochs + 1) // 2
+    return {"lr_constant_epochs": constant, "lr_decay_epochs": epochs - constant}
+
+
+def to_unit_range(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, H, W) or (N, H, W, 3) -> float32 (N, C, H, W) in [-1, 1]."""
+    x = images.astype(np.float32) / 127.5 - 1.0
+    return x[:, None] if x.ndim == 3 else np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
+def run_training(model, loader, args, title: str, out=None) -> dict:
+    """Train as the flags say and print where the pictures are; returns the history."""
+    out = out or args.out
+    print(f"{title}: {args.epochs} epochs of {len(loader)} batches of {args.batch_size}, "
+          f"device {args.device}; pictures in {out}/")
+    began = time.perf_counter()
+    try:
+        history = train(model, loader, args.epochs, out, checkpoint_every=args.checkpoint_every,
+                        resume=args.resume if out == args.out else None,
+                        progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; continue with --resume {os.path.join(out, 'checkpoint.npz')}")
+        sys.exit(130)
+    seconds = history["epoch_seconds"]
+    print(f"done in {(time.perf_counter() - began) / 60:.1f} min "
+          f"({np.mean(seconds) if seconds else float('nan'):.1f} s per epoch); {summarize(history)}")
+    if seconds:
+        print(f"last grid: {epoch_grid_path(out, len(seconds))}")
+    return history
+
+
+def save_rows(path, rows: list, labels: list, title: str | None = None) -> str:
+    """A figure with one labelled row of images per entry of ``rows`` (each (N, C, H, W) in
+    [-1, 1]); returns ``path``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from minigan.viz import image_grid
+
+    fig = Figure(figsize=(1.0 * rows[0].shape[0], 1.1 * len(rows) + 0.4))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
+    for ax, row, label in zip(axes, rows, labels):
+        picture = image_grid(np.asarray(row), nrow=len(row))
+        ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None)
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        axes[0].set_title(title, fontsize=10)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=100)
+    return os.fspath(path)
