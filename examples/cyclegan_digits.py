@@ -11,7 +11,6 @@ the MNIST digits, on their printed translations, and on the round trip back to h
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -22,7 +21,8 @@ import minigan  # noqa: E402
 from minigan.data import UnpairedLoader, load_unaligned_folder, unpaired_digits  # noqa: E402
 from minigan.gan.models.cyclegan import CycleGAN  # noqa: E402
 from minigan.gan.translation_examples import (lr_schedule, run_training, save_rows,  # noqa: E402
-                                              to_unit_range, translation_parser)
+                                              to_unit_range, translation_parser,
+                                              write_results)
 from minigan.metrics.translation import l1_distance, to_uint8_28  # noqa: E402
 
 
@@ -102,9 +102,7 @@ def main(argv=None):
                      [test_a[:12], ab[:12], aba[:12], test_b[:12], ba[:12], bab[:12]],
                      ["A", "G_AB(A)", "G_BA(G_AB(A))", "B", "G_BA(B)", "G_AB(G_BA(B))"],
                      title="held-out images: translated, and back")
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    print(f"translations: {path}\nfigures:      {os.path.join(args.out, 'results.json')}")
+    print(f"translations: {path}\nfigures:      {write_results(args.out, results)}")
     return results
 
 

@@ -12,7 +12,6 @@ targets' own), and draws input / L1 only / pix2pix / target rows in ``comparison
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -24,7 +23,8 @@ from minigan.data import DataLoader, load_aligned_folder, paired_digits  # noqa:
 from minigan.gan.models.patchgan import PatchGANDiscriminator  # noqa: E402
 from minigan.gan.models.pix2pix import Pix2Pix  # noqa: E402
 from minigan.gan.translation_examples import (lr_schedule, run_training, save_rows,  # noqa: E402
-                                              to_unit_range, translation_parser)
+                                              to_unit_range, translation_parser,
+                                              write_results)
 from minigan.metrics.translation import l1_distance, mean_gradient_magnitude  # noqa: E402
 
 
@@ -94,9 +94,7 @@ def main(argv=None):
                           for n in translations] + ["target"]
     path = save_rows(os.path.join(args.out, "comparison.png"), rows, labels,
                      title="held-out inputs, translated")
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    print(f"comparison:   {path}\nfigures:      {os.path.join(args.out, 'results.json')}")
+    print(f"comparison:   {path}\nfigures:      {write_results(args.out, results)}")
     return results
 
 

@@ -68,6 +68,16 @@ def run_training(model, loader, args, title: str, out=None) -> dict:
     return history
 
 
+def write_results(out_dir, results: dict) -> str:
+    """``results`` as ``<out_dir>/results.json``; returns the path."""
+    import json
+
+    path = os.path.join(os.fspath(out_dir), "results.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1)
+    return path
+
+
 def save_rows(path, rows: list, labels: list, title: str | None = None) -> str:
     """A figure with one labelled row of images per entry of ``rows`` (each (N, C, H, W) in
     [-1, 1]); returns ``path``."""
