@@ -21,7 +21,7 @@ import minigan  # noqa: E402
 from minigan.data import UnpairedLoader, load_unaligned_folder, unpaired_digits  # noqa: E402
 from minigan.gan.models.cyclegan import CycleGAN  # noqa: E402
 from minigan.gan.translation_examples import (lr_schedule, run_training, save_rows,  # noqa: E402
-                                              to_unit_range, translation_parser,
+                                              spread, to_unit_range, translation_parser,
                                               write_results)
 from minigan.metrics.translation import l1_distance, to_uint8_28  # noqa: E402
 
@@ -68,7 +68,7 @@ def main(argv=None):
                      ndf=args.ndf, n_layers=args.n_layers, lambda_cycle=args.lambda_cycle,
                      lambda_identity=args.lambda_identity if a.shape[1] == b.shape[1] else 0.0,
                      lr=args.lr, device=args.device, **lr_schedule(args.epochs))
-    model.set_fixed_inputs(a=test_a[:8], b=test_b[:8])
+    model.set_fixed_inputs(a=spread(test_a, 8), b=spread(test_b, 8))
     print(f"domain A: {len(a)} images, domain B: {len(b)}, {a.shape[-1]}x{a.shape[-1]}; "
           + model.networks["D_A"].describe(a.shape[-2], a.shape[-1]))
     loader = UnpairedLoader(a, b, batch_size=args.batch_size, shuffle=True, device=args.device)
@@ -99,7 +99,7 @@ def main(argv=None):
               f"  printed translated to handwritten "
               f"{100 * results['judge_printed_to_handwritten']:5.1f}%")
     path = save_rows(os.path.join(args.out, "translations.png"),
-                     [test_a[:12], ab[:12], aba[:12], test_b[:12], ba[:12], bab[:12]],
+                     [spread(images, 12) for images in (test_a, ab, aba, test_b, ba, bab)],
                      ["A", "G_AB(A)", "G_BA(G_AB(A))", "B", "G_BA(B)", "G_AB(G_BA(B))"],
                      title="held-out images: translated, and back")
     print(f"translations: {path}\nfigures:      {write_results(args.out, results)}")

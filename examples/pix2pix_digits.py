@@ -23,7 +23,7 @@ from minigan.data import DataLoader, load_aligned_folder, paired_digits  # noqa:
 from minigan.gan.models.patchgan import PatchGANDiscriminator  # noqa: E402
 from minigan.gan.models.pix2pix import Pix2Pix  # noqa: E402
 from minigan.gan.translation_examples import (lr_schedule, run_training, save_rows,  # noqa: E402
-                                              to_unit_range, translation_parser,
+                                              spread, to_unit_range, translation_parser,
                                               write_results)
 from minigan.metrics.translation import l1_distance, mean_gradient_magnitude  # noqa: E402
 
@@ -72,7 +72,7 @@ def main(argv=None):
     translations = {}
     for name, adversarial in runs:
         model = Pix2Pix(adversarial=adversarial, **common)
-        model.set_fixed_inputs(x=test_x[:8], y=test_y[:8])
+        model.set_fixed_inputs(x=spread(test_x, 8), y=spread(test_y, 8))
         loader = DataLoader((x, y), batch_size=args.batch_size, shuffle=True, drop_last=True,
                             device=args.device)
         out = args.out if adversarial else os.path.join(args.out, "l1_only")
@@ -89,7 +89,7 @@ def main(argv=None):
     for name in translations:
         r = results[name]
         print(f"  {name:8s} L1 {r['l1_to_target']:.4f}   sharpness {r['sharpness']:.4f}")
-    rows = [test_x[:12]] + [translations[n][:12] for n in translations] + [test_y[:12]]
+    rows = [spread(images, 12) for images in [test_x, *translations.values(), test_y]]
     labels = ["input"] + [{"pix2pix": "pix2pix", "l1_only": "L1 only"}[n]
                           for n in translations] + ["target"]
     path = save_rows(os.path.join(args.out, "comparison.png"), rows, labels,

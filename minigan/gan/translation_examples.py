@@ -41,6 +41,12 @@ def lr_schedule(epochs: int) -> dict:
     return {"lr_constant_epochs": constant, "lr_decay_epochs": epochs - constant}
 
 
+def spread(images: np.ndarray, n: int) -> np.ndarray:
+    """``n`` images evenly spaced through ``images`` (held-out sets are often sorted by
+    label: this shows every kind, not the first)."""
+    return images[np.linspace(0, len(images) - 1, min(n, len(images))).astype(int)]
+
+
 def to_unit_range(images: np.ndarray) -> np.ndarray:
     """uint8 (N, H, W) or (N, H, W, 3) -> float32 (N, C, H, W) in [-1, 1]."""
     x = images.astype(np.float32) / 127.5 - 1.0
