@@ -104,5 +104,5 @@ def save_rows(path, rows: list, labels: list, title: str | None = None) -> str:
         axes[0].set_title(title, fontsize=10)
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, bbox_inches="tight")  # the row labels stand left of the axes
     return os.fspath(path)
