@@ -16,7 +16,7 @@
 # **Prerequisites:** lessons 03 (why L2 blurs), 04 (convolutions), 09 (the GAN step) and 12
 # (LSGAN's least-squares loss, which CycleGAN uses).
 #
-# **Run time:** about 2 minutes on a quiet 2-core CPU (under 10 s with `MINIGAN_FAST=1`).
+# **Run time:** about 35 seconds on a quiet 2-core CPU (under 10 s with `MINIGAN_FAST=1`).
 
 # %%
 import time
