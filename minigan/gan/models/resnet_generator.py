@@ -66,6 +66,20 @@ def init_weights(module: nn.Module, gain: float = 0.02) -> nn.Module:
     return dcgan_init_(module, std=gain)
 
 
+def check_image_batch(network: str, x, channels: int, multiple: int, smallest: int,
+                      why: str) -> None:
+    """Raise an error naming ``network`` unless ``x`` is a Tensor (N, channels, H, W) with H and
+    W multiples of ``multiple`` (``why`` says where that comes from) and at least ``smallest``."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{network} expects a Tensor, got {type(x).__name__}")
+    shape = tuple(x.shape)
+    if len(shape) != 4 or shape[1] != channels or shape[2] % multiple or \
+            shape[3] % multiple or min(shape[2:]) < smallest:
+        raise ValueError(f"{network}: expected input (N, {channels}, H, W) with H and W "
+                         f"multiples of {multiple} ({why}) and at least {smallest}, got shape "
+                         f"{shape}")
+
+
 class ResnetBlock(nn.Module):
     """``x + conv_block(x)`` with ``conv_block`` = reflection pad 1, 3x3 conv, norm, ReLU,
     [Dropout(0.5)], reflection pad 1, 3x3 conv, norm. Same width and size in and out."""
@@ -132,15 +146,9 @@ class ResnetGenerator(nn.Module):
         """Raise a ValueError naming the generator unless x is (N, in_channels, H, W) with H and
         W multiples of 2**n_downsampling and large enough for the reflection paddings."""
         step = 2 ** self.n_downsampling
-        smallest = max(4, 2 * step)  # pad 3 needs a side > 3, each block's pad 1 a side > 1
-        shape = tuple(getattr(x, "shape", ()))
-        if not isinstance(x, Tensor):
-            raise TypeError(f"ResnetGenerator expects a Tensor, got {type(x).__name__}")
-        if len(shape) != 4 or shape[1] != self.in_channels or shape[2] % step or \
-                shape[3] % step or min(shape[2:]) < smallest:
-            raise ValueError(f"ResnetGenerator: expected input (N, {self.in_channels}, H, W) with "
-                             f"H and W multiples of {step} (2**n_downsampling) and at least "
-                             f"{smallest}, got shape {shape}")
+        # pad 3 needs a side > 3, each block's pad 1 a side > 1
+        check_image_batch("ResnetGenerator", x, self.in_channels, step, max(4, 2 * step),
+                          "2**n_downsampling")
 
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)

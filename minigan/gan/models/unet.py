@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from minigan import nn
 from minigan.autograd import Tensor
-from minigan.gan.models.resnet_generator import _check_norm, conv_bias, init_weights, norm_layer
+from minigan.gan.models.resnet_generator import (_check_norm, check_image_batch, conv_bias,
+                                                  init_weights, norm_layer)
 from minigan.ops.math import concat
 
 __all__ = ["UnetSkipConnectionBlock", "UnetGenerator"]
@@ -106,15 +107,9 @@ class UnetGenerator(nn.Module):
     def check_input(self, x) -> None:
         """Raise a ValueError naming the generator unless x is (N, in_channels, H, W) with H and
         W multiples of 2**num_downs (each level halves them; the skips need exact halves)."""
-        if not isinstance(x, Tensor):
-            raise TypeError(f"UnetGenerator expects a Tensor, got {type(x).__name__}")
         step = 2 ** self.num_downs
-        shape = tuple(x.shape)
-        if len(shape) != 4 or shape[1] != self.in_channels or shape[2] % step or \
-                shape[3] % step or min(shape[2:]) < step:
-            raise ValueError(f"UnetGenerator: expected input (N, {self.in_channels}, H, W) with H "
-                             f"and W positive multiples of {step} (2**num_downs, num_downs="
-                             f"{self.num_downs}), got shape {shape}")
+        check_image_batch("UnetGenerator", x, self.in_channels, step, step,
+                          f"2**num_downs, num_downs={self.num_downs}")
 
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)
