@@ -200,15 +200,20 @@ for step, share in vanilla["history"]:
           + f"   most on mode {top} ({100 * share[top]:.0f}%)")
 
 # %%
-fig, axes = plt.subplots(2, 4, figsize=(12, 6.4))
-for ax, step in zip(axes.ravel(), chosen):
-    fake, density = vanilla["pictures"][step]
+def draw_ring_panel(ax, fake, density):
+    """D's probability of "real" over the plane (blue), real points (black), fakes (red)."""
     ax.imshow(density, extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), origin="lower",
               cmap="Blues", vmin=0, vmax=1)
     ax.scatter(ring[:300, 0], ring[:300, 1], s=3, c="black", label="real")
     ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:red", alpha=0.5, label="generated")
     ax.set_xlim(-EXTENT, EXTENT)
     ax.set_ylim(-EXTENT, EXTENT)
+
+
+fig, axes = plt.subplots(2, 4, figsize=(12, 6.4))
+for ax, step in zip(axes.ravel(), chosen):
+    fake, density = vanilla["pictures"][step]
+    draw_ring_panel(ax, fake, density)
     share = dict(vanilla["history"])[step]
     ax.set_title(f"step {step}: {100 * share.max():.0f}% nearest mode {share.argmax()}",
                  fontsize=10)
@@ -362,12 +367,7 @@ for col, remedy in enumerate(runs):
     run = runs[remedy][0]
     fake, density = run["pictures"][STEPS]
     ax = axes[0, col]
-    ax.imshow(density, extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), origin="lower",
-              cmap="Blues", vmin=0, vmax=1)
-    ax.scatter(ring[:300, 0], ring[:300, 1], s=3, c="black", label="real")
-    ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:red", alpha=0.5, label="generated")
-    ax.set_xlim(-EXTENT, EXTENT)
-    ax.set_ylim(-EXTENT, EXTENT)
+    draw_ring_panel(ax, fake, density)
     r = run["result"]
     ax.set_title(f"{remedy}, step {STEPS}: {r['modes']}/8 modes, "
                  f"{100 * r['high_quality']:.0f}% high quality", fontsize=9)
