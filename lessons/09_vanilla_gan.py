@@ -182,13 +182,17 @@ mg.manual_seed(2)
 G0, D0 = make_generator(), make_discriminator()
 opt_D0 = optim.Adam(D0.parameters(), lr=1e-3, betas=(0.5, 0.999))  # quick to get confident
 D_STEPS = 30
-batches = iter(loader)
+
+
+def endless(loader):
+    """The loader's batches epoch after epoch, for loops that count steps, not epochs."""
+    while True:
+        yield from loader
+
+
+batches = endless(loader)
 for step in range(D_STEPS):
-    try:
-        real = next(batches)[0]
-    except StopIteration:
-        batches = iter(loader)
-        real = next(batches)[0]
+    real = next(batches)[0]
     with mg.no_grad():
         fake = G0(mg.randn(BATCH, LATENT))
     loss = F.softplus(-D0(real)).mean() + F.softplus(D0(fake)).mean()
@@ -245,13 +249,9 @@ G, D = make_generator(), make_discriminator()
 opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
 opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
 HAND_STEPS = pick(400, 4)
-log, t0, batches = {}, time.perf_counter(), iter(loader)
+log, t0, batches = {}, time.perf_counter(), endless(loader)
 for step in range(HAND_STEPS):
-    try:
-        real = next(batches)[0]
-    except StopIteration:
-        batches = iter(loader)
-        real = next(batches)[0]
+    real = next(batches)[0]
     for key, value in train_step(G, D, opt_G, opt_D, real).items():
         log.setdefault(key, []).append(value)
     if (step + 1) % 100 == 0:
