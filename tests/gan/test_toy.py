@@ -142,3 +142,41 @@ def test_export_samples_gives_points():
     minigan.manual_seed(6)
     points = tiny("none").export_samples(5, batch_size=2)["points"]
     assert points.shape == (5, 2) and points.dtype == np.float32
+
+
+def test_learning_rate_decays_linearly_to_zero_and_the_optimizers_follow():
+    model = tiny("none", lr=0.01, lr_decay=(4, 8))
+    assert [model.learning_rate(s) for s in (0, 4, 5, 6, 8, 20)] == \
+        pytest.approx([0.01, 0.01, 0.0075, 0.005, 0.0, 0.0])
+    assert tiny("none", lr=0.01).learning_rate(10 ** 6) == 0.01
+    rates = []
+    for _ in range(8):
+        model.train_step(minigan.randn(8, 2))
+        rates.append([g["lr"] for opt in (model.opt_g, model.opt_d) for g in opt.param_groups])
+    assert [r[0] for r in rates] == pytest.approx([0.01] * 5 + [0.0075, 0.005, 0.0025])
+    assert all(len(set(r)) == 1 for r in rates)  # G and D decay together
+
+
+def test_a_resumed_run_follows_the_same_schedule():
+    def run(resume_at=None):
+        minigan.manual_seed(7)
+        model = tiny("none", lr=0.01, lr_decay=(2, 6))
+        data = np.random.default_rng(7)
+        for step in range(6):
+            if step == resume_at:
+                arrays, meta = model.state()
+                rng_state = backend.rng_state()
+                model = build_model("toy", model.config)
+                model.load_state(arrays, meta)
+                backend.set_rng_state(rng_state)
+            model.train_step(minigan.tensor(ring_of_gaussians(8, rng=data)[0]))
+        return [p.numpy() for p in model.G.parameters()]
+
+    for a, b in zip(run(), run(resume_at=3)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("bad", [(5, 5), (6, 2), (-1, 3), (1, 2, 3)])
+def test_bad_lr_decay_is_refused(bad):
+    with pytest.raises(ValueError, match="lr_decay"):
+        tiny("none", lr_decay=bad)
