@@ -7,7 +7,8 @@ import minigan
 from minigan import autograd, backend
 from minigan.data.toy import ring_of_gaussians
 from minigan.gan.models import build_model, get_model_class
-from minigan.gan.models.toy import REMEDIES, ToyGAN, lookahead
+from minigan.gan.models.toy import REMEDIES, ToyGAN
+from minigan.gan.remedy_game import lookahead
 from minigan.gradcheck import gradcheck
 from minigan.nn import functional as F
 

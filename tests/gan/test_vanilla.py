@@ -215,3 +215,76 @@ def test_the_example_runs_to_the_end(tmp_path):
                  "checkpoint.npz"):
         assert (out / name).is_file(), name
     assert "final grid:" in result.stdout and "epoch_001.png" in result.stdout
+
+
+# ---------------------------------------------------------------- remedies against collapse
+
+REMEDY_NAMES = ["minibatch", "mbstd", "pack", "unrolled"]
+
+
+def _tiny_remedy(remedy, **kw):
+    return _tiny(remedy=remedy, pack_size=2, mb_features=3, mb_kernel_dims=2, unroll_steps=2,
+                 **kw)
+
+
+@pytest.mark.parametrize("remedy", REMEDY_NAMES)
+def test_each_remedy_keeps_the_lecture_s_discriminator_around_it(remedy):
+    model = _tiny_remedy(remedy, dropout=0.25)
+    d = model.D
+    assert [layer.weight.shape for layer in d.hidden] == [(4, 6 * (2 if remedy == "pack" else 1))]
+    assert d.dropout == 0.25 and d.negative_slope == 0.2
+    extra = {"minibatch": 3, "mbstd": 1}.get(remedy, 0)
+    assert d.out.weight.shape == (1, 4 + extra)
+    x = minigan.randn(6, 6)
+    assert d(x).shape == ((3, 1) if remedy == "pack" else (6, 1))
+
+
+@pytest.mark.parametrize("remedy", REMEDY_NAMES)
+def test_a_remedy_step_trains_both_networks(remedy):
+    minigan.manual_seed(1)
+    model = _tiny_remedy(remedy)
+    batch = (minigan.tensor(np.random.default_rng(1).uniform(-1, 1, (5, 1, 2, 3))),)
+    g0, d0 = _params(model.G), _params(model.D)
+    logs = model.update(batch, update_generator=False)
+    assert not _changed(g0, model.G) and _changed(d0, model.D)
+    logs = model.update(batch, update_generator=True)
+    assert _changed(g0, model.G) == set(g0)
+    assert set(logs) == {"loss_d", "d_real", "d_fake", "loss_g"}
+    assert np.isfinite(list(logs.values())).all()
+    assert all(p.requires_grad for p in model.D.parameters())
+
+
+def test_batch_side_remedies_let_d_see_a_collapsed_batch():
+    # The same image repeated, against the same images with one changed: a plain D scores
+    # each row alone, so row 0 gets the same logit; mbstd's D sees the spread of the batch.
+    minigan.manual_seed(2)
+    same = np.tile(np.random.default_rng(2).uniform(-1, 1, (1, 6)), (4, 1))
+    varied = same.copy()
+    varied[3] = -varied[3]
+    for remedy, differs in [("none", False), ("mbstd", True)]:
+        model = _tiny_remedy(remedy, dropout=0.0)
+        with model.evaluating():
+            a = model.D(minigan.tensor(same)).numpy()[0]
+            b = model.D(minigan.tensor(varied)).numpy()[0]
+        assert (not np.allclose(a, b)) == differs, remedy
+
+
+def test_a_remedy_travels_in_the_checkpoint():
+    from minigan.gan.models import build_model
+
+    minigan.manual_seed(3)
+    model = _tiny_remedy("mbstd")
+    model.update((minigan.randn(4, 1, 2, 3),), update_generator=True)
+    arrays, meta = model.state()
+    again = build_model("vanilla", model.config)
+    again.load_state(arrays, meta)
+    assert again.remedy == "mbstd" and again.D.out.weight.shape == (1, 5)
+    for k, v in model.D.state_dict().items():
+        np.testing.assert_array_equal(again.D.state_dict()[k], v)
+
+
+def test_a_bad_remedy_is_refused():
+    with pytest.raises(ValueError, match="VanillaGAN: remedy must be one of"):
+        _tiny(remedy="dropout")
+    with pytest.raises(ValueError, match="pack_size"):
+        _tiny(remedy="pack", pack_size=0)

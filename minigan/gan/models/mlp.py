@@ -23,6 +23,7 @@ from minigan import nn, optim
 from minigan.autograd import Tensor
 from minigan.gan import losses
 from minigan.gan.base import BCEGame, GANModel
+from minigan.gan.remedy_game import RemedyDiscriminator, RemedyGame, check_remedy
 
 
 def mlp_generator(latent_dim: int = 100, hidden=(256, 512, 1024), out_features: int = 784,
@@ -49,7 +50,7 @@ def mlp_discriminator(in_features: int = 784, hidden=(1024, 512, 256), dropout: 
     return nn.Sequential(*layers)
 
 
-class VanillaGAN(BCEGame, GANModel):
+class VanillaGAN(BCEGame, RemedyGame, GANModel):
     """The lecture's fully connected GAN for 28x28 grey images (MNIST, Fashion-MNIST).
 
     Args:
@@ -63,6 +64,13 @@ class VanillaGAN(BCEGame, GANModel):
             (log(1 - D(G(z)))).
         n_fixed: how many fixed noise vectors the per-epoch grid shows.
         device: ``"cpu"`` or ``"cuda"``.
+        remedy: a remedy against mode collapse (:mod:`minigan.gan.remedy_game`): ``"none"``
+            (the lecture's network), ``"minibatch"``, ``"mbstd"``, ``"pack"`` or
+            ``"unrolled"``. With a remedy, D is a :class:`RemedyDiscriminator` of the same
+            widths, LeakyReLU and dropout.
+        pack_size, mb_features, mb_kernel_dims, unroll_steps, unroll_optimizer: the remedies'
+            settings (D scores ``pack_size`` images at once; minibatch discrimination's B and
+            C, Salimans et al.'s 100 and 5; the look-ahead's steps and optimizer).
     """
 
     name = "vanilla"
@@ -70,19 +78,30 @@ class VanillaGAN(BCEGame, GANModel):
     def __init__(self, latent_dim: int = 100, g_hidden=(256, 512, 1024),
                  d_hidden=(1024, 512, 256), image_shape=(1, 28, 28), dropout: float = 0.3,
                  lr: float = 2e-4, betas=(0.5, 0.999), k: int = 1,
-                 loss: str = "nonsaturating", n_fixed: int = 64, device=None):
+                 loss: str = "nonsaturating", n_fixed: int = 64, device=None,
+                 remedy: str = "none", pack_size: int = 4, mb_features: int = 100,
+                 mb_kernel_dims: int = 5, unroll_steps: int = 5, unroll_optimizer: str = "adam"):
         if loss not in losses.GENERATOR_LOSSES:
             raise ValueError(f"VanillaGAN: loss must be one of {losses.GENERATOR_LOSSES}, "
                              f"got {loss!r}")
+        check_remedy("VanillaGAN", remedy, pack_size, unroll_steps, unroll_optimizer)
         super().__init__(dict(latent_dim=latent_dim, g_hidden=list(g_hidden),
                               d_hidden=list(d_hidden), image_shape=list(image_shape),
                               dropout=dropout, lr=lr, betas=list(betas), k=k, loss=loss,
-                              n_fixed=n_fixed), k=k, device=device)
-        self.loss = loss
+                              n_fixed=n_fixed, remedy=remedy, pack_size=pack_size,
+                              mb_features=mb_features, mb_kernel_dims=mb_kernel_dims,
+                              unroll_steps=unroll_steps, unroll_optimizer=unroll_optimizer),
+                         k=k, device=device)
+        self.loss, self.remedy, self.betas = loss, remedy, tuple(betas)
+        self.unroll_steps, self.unroll_optimizer = unroll_steps, unroll_optimizer
         self.image_shape = tuple(image_shape)
         pixels = int(np.prod(self.image_shape))
         self.G = mlp_generator(latent_dim, g_hidden, pixels).to(self.device)
-        self.D = mlp_discriminator(pixels, d_hidden, dropout).to(self.device)
+        if remedy == "none":
+            self.D = mlp_discriminator(pixels, d_hidden, dropout).to(self.device)
+        else:
+            self.D = RemedyDiscriminator(pixels, d_hidden, remedy, pack_size, mb_features,
+                                         mb_kernel_dims, dropout=dropout).to(self.device)
         self.opt_g = optim.Adam(self.G.parameters(), lr=lr, betas=tuple(betas))
         self.opt_d = optim.Adam(self.D.parameters(), lr=lr, betas=tuple(betas))
         self.networks = {"G": self.G, "D": self.D}
@@ -91,7 +110,10 @@ class VanillaGAN(BCEGame, GANModel):
 
     def update(self, batch, update_generator: bool) -> dict:
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return self.adversarial_update(real.reshape(real.shape[0], -1), update_generator)
+        real = real.reshape(real.shape[0], -1)
+        if self.remedy == "none":
+            return self.adversarial_update(real, update_generator)
+        return self.remedy_update(real, update_generator)
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
         return self.G(noise).reshape(noise.shape[0], *self.image_shape)
