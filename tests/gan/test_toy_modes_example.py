@@ -42,7 +42,10 @@ def test_defaults_follow_the_mixture_and_the_remedy(monkeypatch):
     import toy_modes
     ring = toy_modes.parse_args([])
     grid = toy_modes.parse_args(["--data", "grid", "--remedy", "unrolled", "--seeds", "1"])
-    assert (ring.hidden, ring.layers, ring.steps, ring.decay) == (128, 2, 10_000, 0.5)
+    assert (ring.hidden, ring.layers, ring.batch_size, ring.steps, ring.decay) == \
+        (128, 2, 512, 10_000, 0.5)
+    assert grid.batch_size == 256
+    assert toy_modes.parse_args(["--remedy", "minibatch"]).batch_size == 256
     assert (grid.hidden, grid.layers, grid.steps, grid.jobs) == (256, 3, 2_000, 1)
     assert toy_modes.decay_steps(10_000, 0.5) == (5_000, 10_000)
     assert toy_modes.decay_steps(10_000, 0.0) is None
