@@ -15,7 +15,7 @@ from minigan import nn, optim
 from minigan.autograd import Tensor, no_grad
 from minigan.gan.base import BCEGame, GANModel
 from minigan.gan.remedy_game import (REMEDIES, RemedyDiscriminator, RemedyGame,  # noqa: F401
-                                     check_remedy, lookahead)
+                                     check_remedy)
 from minigan.ops import math as M
 from minigan.ops.activation import sigmoid
 
