@@ -126,8 +126,13 @@ class GANModel:
         logs = {"loss_d": self.optimizer_step("D", self.d_loss(real_out, fake_out)),
                 "d_real": self.d_score(real_out), "d_fake": self.d_score(fake_out)}
         if update_generator:
-            logs["loss_g"] = self.generator_step(lambda: self.g_loss(D(fake)))
+            logs["loss_g"] = self.adversarial_generator_step(fake, real)
         return logs
+
+    def adversarial_generator_step(self, fake: Tensor, real: Tensor) -> float:
+        """G's step in :meth:`adversarial_update`: the updated D scores the same fakes while
+        D is frozen. (The unrolled GAN replaces it: its D looks ahead on ``real``.)"""
+        return self.generator_step(lambda: self.g_loss(self.networks["D"](fake)))
 
     # ---------------------------------------------------------------- the protocol
 

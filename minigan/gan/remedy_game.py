@@ -22,7 +22,7 @@ The batch-side remedies themselves (the layers and ``pack``) live in :mod:`minig
 from __future__ import annotations
 
 from minigan import autograd, nn
-from minigan.autograd import Tensor, no_grad
+from minigan.autograd import Tensor
 from minigan.gan import losses
 from minigan.gan.remedies import MinibatchDiscrimination, MinibatchStdDev, pack
 from minigan.nn import functional as F
@@ -170,43 +170,25 @@ class RemedyGame:
             return self.g_loss(self.D(fake, params))
         return self.g_loss(self.D(fake))
 
-    def remedy_update(self, real: Tensor, update_generator: bool) -> dict:
-        """D's step on a real batch and a batch of fakes, then (when ``update_generator``) G's.
+    def adversarial_generator_step(self, fake: Tensor, real: Tensor) -> float:
+        """G's step; the unrolled GAN's differentiates through D's look-ahead on ``real``."""
+        if not self.unrolled:
+            return super().adversarial_generator_step(fake, real)
+        # The look-ahead differentiates D's loss with respect to D's weights, so they stay
+        # trainable here; only G's gradient is taken, and D's .grad is left alone.
+        loss_g = self.generator_loss(fake, real)
+        self.opt_g.zero_grad()
+        params = list(self.G.parameters())
+        for p, g in zip(params, autograd.grad(loss_g, params)):
+            p.grad = g
+        self.opt_g.step()
+        return loss_g.item()
 
-        A packed D needs whole packs: the batch is cut to a multiple of ``pack_size``.
-        """
-        name = type(self).__name__
+    def remedy_update(self, real: Tensor, update_generator: bool) -> dict:
+        """:meth:`~minigan.gan.base.GANModel.adversarial_update` on whole packs: a packed D
+        needs them, so the batch is cut to a multiple of ``pack_size``."""
         n = (real.shape[0] // self.pack_size) * self.pack_size
         if n == 0:
-            raise ValueError(f"{name}: a batch of {real.shape[0]} is smaller than one pack of "
-                             f"{self.pack_size}")
-        real = real[:n]
-        z = self.noise(n)
-        if update_generator:
-            fake = self.G(z)
-        else:
-            with no_grad():
-                fake = self.G(z)
-        real_logits = self.D(real)
-        fake_logits = self.D(fake.detach())
-        logs = {"loss_d": self.optimizer_step("D", self.d_loss(real_logits, fake_logits)),
-                "d_real": self.d_score(real_logits), "d_fake": self.d_score(fake_logits)}
-        if update_generator:
-            # The look-ahead differentiates D's loss with respect to D's weights, so they
-            # stay trainable there; their .grad is cleared by D's next zero_grad.
-            if not self.unrolled:
-                self.D.requires_grad_(False)
-            try:
-                loss_g = self.generator_loss(fake, real)
-                self.opt_g.zero_grad()
-                if self.unrolled:
-                    grads = autograd.grad(loss_g, list(self.G.parameters()))
-                    for p, g in zip(self.G.parameters(), grads):
-                        p.grad = g
-                else:
-                    loss_g.backward()
-                self.opt_g.step()
-            finally:
-                self.D.requires_grad_(True)
-            logs["loss_g"] = loss_g.item()
-        return logs
+            raise ValueError(f"{type(self).__name__}: a batch of {real.shape[0]} is smaller "
+                             f"than one pack of {self.pack_size}")
+        return self.adversarial_update(real[:n], update_generator)
