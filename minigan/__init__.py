@@ -14,6 +14,7 @@ from minigan.backend import (cuda_is_available, get_default_device, get_default_
 from minigan.ops.activation import relu, sigmoid, tanh
 from minigan.ops.math import (abs, broadcast_to, cat, clamp, clip, concat, exp, log, logsumexp,
                               matmul, maximum, mean, minimum, sqrt, stack, sum, var, where)
+from minigan.threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 

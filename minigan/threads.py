@@ -1,0 +1,197 @@
+"""CPU threads for the array work of convolutions and matrix products.
+
+NumPy hands a matrix product to its BLAS, which spreads it over the cores, but it runs everything
+else on one core: the strided copies of im2col, the overlapping adds of col2im. Those loops
+release the GIL, so a small pool of threads can run parts of them at once, as PyTorch's
+intra-op threads do.
+
+Two thread pools on one machine fight, though. After each product OpenBLAS's workers spin for a
+while, waiting for the next one, and they hold the other cores while our threads want them: a
+split col2im right after a product measured no faster than a serial one. So minigan runs every
+matrix product of its own with OpenBLAS set to one thread, and splits the large ones over its own
+pool instead (each part is an independent product of a slab of columns). One pool then owns the
+cores, and OpenBLAS's workers sleep.
+
+That needs OpenBLAS's thread control, found among the libraries NumPy loaded. Where there is none
+(another BLAS, another platform) the pool stays off, everything runs on the calling thread and
+the BLAS keeps its own threads: slower than it could be, never wrong.
+
+    from minigan import threads
+    threads.set_num_threads(1)     # everything on the calling thread (like torch.set_num_threads)
+    threads.get_num_threads()      # the default: the cores this process may use, or the
+                                   # MINIGAN_NUM_THREADS environment variable
+    threads.matmul(a, b)           # a @ b for 2-D NumPy arrays
+    threads.parallel_for(body, n, work)   # body(lo, hi) over parts of range(n), at once
+
+Only NumPy arrays are split: CuPy's kernels are parallel on the GPU already.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+
+import numpy
+
+# Handing a part to another thread and collecting it back costs about 0.1 ms here, so a loop is
+# split only when its half saves more than that: about half a million elements moved, or (for
+# a matrix product) 2^25 multiply-adds.
+MIN_PARALLEL_WORK = 1 << 19
+MIN_PARALLEL_MACS = 1 << 25
+
+
+class _OpenBLASThreads:
+    """OpenBLAS's get/set_num_threads, from the copy of OpenBLAS this process has loaded."""
+
+    _NAMES = (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+              ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+              ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+              ("openblas_get_num_threads", "openblas_set_num_threads"))
+
+    def __init__(self, get, set_):
+        self._get, self._set = get, set_
+        self._lock = threading.Lock()
+        self._depth = 0    # nested or concurrent users of single_threaded()
+        self._saved = 1
+
+    @classmethod
+    def find(cls):
+        """The controls of NumPy's OpenBLAS, or None. Linux lists loaded libraries in
+        /proc/self/maps; elsewhere minigan does not look (and its pool stays off)."""
+        try:
+            with open("/proc/self/maps") as maps:
+                paths = {line.split()[-1] for line in maps
+                         if "openblas" in line.rsplit("/", 1)[-1].lower()}
+        except OSError:
+            return None
+        for path in sorted(paths, key=lambda p: "numpy" not in p):  # NumPy's own copy first
+            try:
+                library = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for get_name, set_name in cls._NAMES:
+                get, set_ = getattr(library, get_name, None), getattr(library, set_name, None)
+                if get is not None and set_ is not None:
+                    get.restype, get.argtypes = ctypes.c_int, []
+                    set_.restype, set_.argtypes = None, [ctypes.c_int]
+                    return cls(get, set_)
+        return None
+
+    @contextlib.contextmanager
+    def single_threaded(self):
+        """OpenBLAS on one thread inside the block (then back to its setting before)."""
+        with self._lock:
+            if self._depth == 0:
+                self._saved = self._get()
+                if self._saved != 1:
+                    self._set(1)
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._saved != 1:
+                    self._set(self._saved)
+
+
+def _default_num_threads() -> int:
+    configured = os.environ.get("MINIGAN_NUM_THREADS")
+    if configured:
+        return _checked(int(configured))
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _checked(n: int) -> int:
+    if n < 1:
+        raise ValueError(f"minigan.threads: the number of threads must be at least 1, got {n}")
+    return n
+
+
+_blas = _OpenBLASThreads.find() if sys.platform.startswith("linux") else None
+_num_threads = _default_num_threads()
+_pool: ThreadPoolExecutor | None = None
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads (the calling one included) for the work this module splits."""
+    global _num_threads, _pool
+    _num_threads = _checked(int(n))
+    if _pool is not None:
+        _pool.shutdown(wait=True)
+        _pool = None
+
+
+def get_num_threads() -> int:
+    return _num_threads
+
+
+def _parallel() -> bool:
+    """Split work at all? Only with more than one thread and OpenBLAS kept off our cores."""
+    return _num_threads > 1 and _blas is not None
+
+
+def _workers() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_num_threads - 1, thread_name_prefix="minigan")
+    return _pool
+
+
+def _forget_pool_after_fork() -> None:
+    # A forked child has the pool object but none of its threads: work sent to it would wait
+    # forever. The child starts its own pool when it first needs one.
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def parallel_for(body, length: int, work: int) -> None:
+    """Run ``body(lo, hi)`` over contiguous parts that cover ``range(length)``.
+
+    ``body`` must write disjoint outputs for disjoint ranges, and release the GIL (NumPy's
+    copies and ufuncs on large arrays do). The parts run at once on up to
+    :func:`get_num_threads` threads when ``work`` (elements moved) is large enough to pay for the
+    hand-off; otherwise ``body(0, length)`` runs on the calling thread. An exception in any part
+    is raised here.
+    """
+    parts = min(_num_threads, length)
+    if parts < 2 or work < MIN_PARALLEL_WORK or not _parallel():
+        body(0, length)
+        return
+    bounds = [length * k // parts for k in range(parts + 1)]
+    pending = [_workers().submit(body, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    try:
+        body(bounds[0], bounds[1])
+    finally:
+        wait(pending)  # never leave a part running on arrays the caller may free
+    for future in pending:
+        future.result()
+
+
+def matmul(a, b):
+    """``a @ b`` for 2-D arrays. NumPy arrays run with OpenBLAS on one thread; a large product
+    is cut into slabs of b's columns, one per thread, each an independent product."""
+    if (_blas is None or not isinstance(a, numpy.ndarray) or not isinstance(b, numpy.ndarray)
+            or a.ndim != 2 or b.ndim != 2):
+        return a @ b
+    with _blas.single_threaded():
+        m, k = a.shape
+        n = b.shape[1]
+        parts = min(_num_threads, n)
+        if parts < 2 or m * k * n < MIN_PARALLEL_MACS:
+            return a @ b
+        out = numpy.empty((m, n), dtype=numpy.result_type(a, b))
+
+        def columns(lo, hi):
+            numpy.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
+        parallel_for(columns, n, work=MIN_PARALLEL_WORK)
+        return out

@@ -1,0 +1,160 @@
+"""minigan.threads: the pool that splits convolutions' copies and matrix products.
+
+Splitting work must never change what is computed. The copies and adds of im2col and col2im
+give bit-identical results however they are split; a matrix product cut into slabs of columns
+may round its last bits differently (OpenBLAS's kernels for the edge columns add in another
+order), so products are compared within float64 rounding. The thresholds are lowered here so
+that the small shapes hypothesis draws are split too.
+"""
+import multiprocessing
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import minigan as mg
+from minigan import threads
+from minigan.ops.conv import _col2im, _im2col, conv2d, conv_transpose2d
+
+# The fixture below only sets the pool up; nothing in it changes between drawn examples.
+SPLIT = settings(max_examples=20, deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+needs_pool = pytest.mark.skipif(threads._blas is None,
+                                reason="no OpenBLAS thread control here: the pool stays off")
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Split every loop and product, however small, over two threads."""
+    monkeypatch.setattr(threads, "MIN_PARALLEL_WORK", 0)
+    monkeypatch.setattr(threads, "MIN_PARALLEL_MACS", 0)
+    previous = threads.get_num_threads()
+    threads.set_num_threads(2)
+    yield
+    threads.set_num_threads(previous)
+
+
+def serially(fn):
+    previous = threads.get_num_threads()
+    threads.set_num_threads(1)
+    try:
+        return fn()
+    finally:
+        threads.set_num_threads(previous)
+
+
+def test_parallel_for_covers_the_range_once_in_contiguous_parts(split_everything):
+    seen = []
+    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 11, work=1)
+    assert sorted(seen) == [(0, 5), (5, 11)] or not threads._parallel()
+    covered = np.zeros(11, int)
+    for lo, hi in seen:
+        covered[lo:hi] += 1
+    assert (covered == 1).all()
+
+
+def test_parallel_for_raises_a_failing_part(split_everything):
+    def body(lo, hi):
+        if lo > 0:
+            raise RuntimeError(f"part {lo}..{hi} failed")
+    with pytest.raises(RuntimeError, match="failed"):
+        threads.parallel_for(body, 10, work=1)
+
+
+def test_bad_thread_counts_are_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        threads.set_num_threads(0)
+
+
+def test_top_level_names_follow_pytorch():
+    previous = mg.get_num_threads()
+    mg.set_num_threads(1)
+    assert mg.get_num_threads() == threads.get_num_threads() == 1
+    mg.set_num_threads(previous)
+
+
+@needs_pool
+def test_openblas_runs_single_threaded_inside_and_is_restored_after():
+    before = threads._blas._get()
+    with threads._blas.single_threaded():
+        assert threads._blas._get() == 1
+        with threads._blas.single_threaded():  # nesting keeps it at one
+            assert threads._blas._get() == 1
+        assert threads._blas._get() == 1
+    assert threads._blas._get() == before
+
+
+@SPLIT
+@given(m=st.integers(1, 40), k=st.integers(1, 40), n=st.integers(1, 40),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
+def test_split_matmul_equals_the_product(split_everything, m, k, n, dtype, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    out = threads.matmul(a, b)
+    assert out.shape == (m, n) and out.dtype == dtype
+    eps = np.finfo(dtype).eps
+    bound = k * eps * (np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64))
+    assert (np.abs(out - exact) <= 2 * bound + eps).all()
+
+
+def test_matmul_leaves_other_shapes_and_arrays_to_numpy():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    b = np.arange(8.0).reshape(4, 2)
+    np.testing.assert_array_equal(threads.matmul(a, b), a @ b)
+
+
+@SPLIT
+@given(n=st.integers(1, 3), c=st.integers(1, 5), h=st.integers(3, 8), k=st.integers(1, 3),
+       s=st.integers(1, 2), p=st.integers(0, 2), seed=st.integers(0, 2**32 - 1))
+def test_split_im2col_and_col2im_are_bit_identical(split_everything, n, c, h, k, s, p, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, h))
+    split = _im2col(x, (k, k), (s, s), (p, p))
+    serial = serially(lambda: _im2col(x, (k, k), (s, s), (p, p)))
+    np.testing.assert_array_equal(split, serial)
+    oh = (h + 2 * p - k) // s + 1
+    cols = rng.standard_normal((c, k, k, oh, oh, n))
+    args = ((k, k), (s, s), (p, p), (h, h))
+    np.testing.assert_array_equal(_col2im(cols, *args), serially(lambda: _col2im(cols, *args)))
+
+
+def _conv_pair(x, w):
+    x, w = mg.tensor(x, requires_grad=True), mg.tensor(w, requires_grad=True)
+    y = conv2d(x, w, stride=2, padding=1)
+    z = conv_transpose2d(y, w, stride=2, padding=1, output_padding=1)
+    (z * z).sum().backward()
+    return y.numpy(), z.numpy(), x.grad.numpy(), w.grad.numpy()
+
+
+def test_split_convolutions_and_gradients_equal_serial_ones(split_everything):
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((4, 6, 9, 9)), rng.standard_normal((5, 6, 4, 4))
+    for split, serial in zip(_conv_pair(x, w), serially(lambda: _conv_pair(x, w))):
+        np.testing.assert_allclose(split, serial, rtol=1e-12, atol=1e-12)
+
+
+def _convolve_in_child(queue):
+    rng = np.random.default_rng(1)
+    x = mg.tensor(rng.standard_normal((2, 3, 8, 8)))
+    w = mg.tensor(rng.standard_normal((4, 3, 3, 3)))
+    queue.put(float(conv2d(x, w, padding=1).sum().item()))
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                    reason="fork is not available here")
+def test_a_forked_child_can_still_split_work(split_everything):
+    # The parent starts its pool first: a child forked after that inherits the pool object but
+    # none of its threads, and must not wait on them.
+    conv2d(mg.tensor(np.ones((2, 3, 8, 8))), mg.tensor(np.ones((4, 3, 3, 3))), padding=1)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_convolve_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0, "the forked child hung or failed"
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3))
+    expected = float(conv2d(mg.tensor(x), mg.tensor(w), padding=1).sum().item())
+    assert queue.get(timeout=5) == pytest.approx(expected, rel=1e-12)
