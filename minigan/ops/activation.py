@@ -14,7 +14,7 @@ xp_of = backend.get_array_module
 class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
-        ctx.slope = (x > 0).astype(x.dtype)
+        ctx.slope = x > 0  # a boolean mask: a quarter of the memory, and as fast to multiply by
         return x * ctx.slope
 
     @staticmethod
@@ -26,11 +26,11 @@ class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
         xp = xp_of(x)
-        positive = (x > 0).astype(x.dtype)
+        positive, a = x > 0, x.dtype.type(negative_slope)
         if 0 <= negative_slope <= 1:  # max(1{x>0}, a): 7x faster than where() on random signs
-            ctx.slope = xp.maximum(positive, x.dtype.type(negative_slope))
+            ctx.slope = xp.maximum(positive, a, dtype=x.dtype)
         else:
-            ctx.slope = positive + (1 - positive) * x.dtype.type(negative_slope)
+            ctx.slope = xp.where(positive, x.dtype.type(1), a)
         return x * ctx.slope
 
     @staticmethod

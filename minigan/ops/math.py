@@ -13,7 +13,7 @@ from math import prod  # the standard library's: shape arithmetic stays in Pytho
 import numpy as np
 
 from minigan import backend, threads
-from minigan.autograd import Function, Tensor, as_tensor_like
+from minigan.autograd import Function, Tensor, as_tensor_like, is_grad_enabled
 
 xp_of = backend.get_array_module
 
@@ -454,7 +454,15 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return reshape(g, ctx.inputs[0].shape)
+        x = ctx.inputs[0]
+        if is_grad_enabled() or x.data.flags.c_contiguous:
+            return reshape(g, x.shape)
+        # x was laid out in another order (a convolution's batch-last output, flattened for a
+        # linear layer): give the gradient that order too, so that the elementwise backward
+        # steps that meet it and x's saved values walk one memory order, not two.
+        out = backend.get_array_module(x.data).empty_like(x.data)
+        out[...] = g.data.reshape(x.shape)
+        return Tensor(out)
 
 
 class Permute(Function):

@@ -399,6 +399,28 @@ def test_reshape_gradgradcheck(case, seed):
 
 @given(data=st.data(), seed=SEEDS)
 @GRAD
+def test_reshape_of_a_view_in_another_memory_order_gradcheck(data, seed):
+    # Flattening a convolution's batch-last output is a reshape of such a view: its gradient is
+    # built in the view's memory order (a separate path in Reshape's backward).
+    shape = data.draw(NONEMPTY_DIMS)
+    order = tuple(data.draw(st.permutations(range(len(shape)))))
+    weights = normal(seed + 1, (int(np.prod(shape)),))
+    assert gradcheck(lambda t: M.reshape(M.permute(t, order), (-1,)) * weights,
+                     [normal(seed, shape)])
+
+
+def test_reshape_gradient_takes_the_memory_order_of_its_input():
+    t = mg.tensor(np.arange(24.0).reshape(4, 3, 2), requires_grad=True)
+    view = M.permute(t, (2, 0, 1))                    # (2, 4, 3), not C-contiguous
+    flat = M.reshape(view, (2, 12))
+    (grad,) = mg.autograd.grad((flat * mg.tensor(np.arange(24.0).reshape(2, 12))).sum(), [view])
+    np.testing.assert_array_equal(grad.numpy(), np.arange(24.0).reshape(2, 4, 3))
+    strides_order = lambda a: np.argsort(a.strides)  # noqa: E731
+    np.testing.assert_array_equal(strides_order(grad.numpy()), strides_order(view.numpy()))
+
+
+@given(data=st.data(), seed=SEEDS)
+@GRAD
 def test_permute_transpose_T_gradcheck(data, seed):
     shape = data.draw(NONEMPTY_DIMS)
     ndim = len(shape)
