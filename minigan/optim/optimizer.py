@@ -226,16 +226,26 @@ class Adam(Optimizer):
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        # The same arithmetic as the formulas above, in place: two temporary arrays instead of
+        # eight, each of them the size of the parameter.
+        scratch, step = xp.empty_like(m), xp.empty_like(m)
+        xp.multiply(grad, 1 - beta1, out=scratch)
         m *= beta1
-        m += (1 - beta1) * grad
+        m += scratch
+        xp.multiply(grad, grad, out=scratch)
+        scratch *= 1 - beta2
         v *= beta2
-        v += (1 - beta2) * (grad * grad)
+        v += scratch
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         step_size = group["lr"] / (1 - beta1 ** t)
-        denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
-        param -= step_size * m / denom
+        denom = xp.sqrt(v, out=scratch)
+        denom /= math.sqrt(1 - beta2 ** t)
+        denom += group["eps"]
+        xp.multiply(m, step_size, out=step)
+        step /= denom
+        param -= step
 
 
 class RMSprop(Optimizer):
