@@ -121,7 +121,8 @@ def test_split_im2col_and_col2im_are_bit_identical(split_everything, n, c, h, k,
 
 
 def _conv_pair(x, w):
-    x, w = mg.tensor(x, requires_grad=True), mg.tensor(w, requires_grad=True)
+    x = mg.tensor(x, dtype=np.float64, requires_grad=True)
+    w = mg.tensor(w, dtype=np.float64, requires_grad=True)
     y = conv2d(x, w, stride=2, padding=1)
     z = conv_transpose2d(y, w, stride=2, padding=1, output_padding=1)
     (z * z).sum().backward()

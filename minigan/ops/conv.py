@@ -263,7 +263,7 @@ class Conv2dWeightGrad(Function):
         if cols is None:
             cols = _im2col(x, (kh, kw), stride, padding)
         ctx.kernel, ctx.stride, ctx.padding = (kh, kw), stride, padding
-        return threads.matmul(_batch_last(g).reshape(o, -1), cols.T).reshape(o, c, kh, kw)
+        return threads.matmul(cols, _batch_last(g).reshape(o, -1).T).T.reshape(o, c, kh, kw)
 
     @staticmethod
     def backward(ctx, gw):
