@@ -198,11 +198,22 @@ def _col2im(cols, kernel, stride, padding, out_size):
     buffer = xp.empty((c, bh, bw, n), dtype=cols.dtype)
 
     def add(lo, hi):  # channels lo..hi
-        part = buffer[lo:hi]
-        part[...] = 0
-        for i in range(kh):
-            for j in range(kw):
-                part[:, i:i + (h - 1) * sh + 1:sh, j:j + (w - 1) * sw + 1:sw, :] += cols[lo:hi, i, j]
+        # Kernel offset (i, j) lands on the cells of one phase of the stride, (i % sh, j % sw),
+        # shifted by (i // sh, j // sw) within it. Each phase's first offset is written rather
+        # than added, and only the cells it misses are zeroed: the same sums, in the same order,
+        # as zeroing the whole buffer and adding every offset, with fewer passes over it.
+        for a in range(sh):
+            for b in range(sw):
+                phase = buffer[lo:hi, a::sh, b::sw]
+                offsets = [(i, j) for i in range(a, kh, sh) for j in range(b, kw, sw)]
+                if not offsets:  # a stride wider than the kernel leaves this phase empty
+                    phase[...] = 0
+                    continue
+                phase[:, :h, :w] = cols[lo:hi, a, b]
+                phase[:, h:] = 0
+                phase[:, :h, w:] = 0
+                for i, j in offsets[1:]:
+                    phase[:, i // sh:i // sh + h, j // sw:j // sw + w] += cols[lo:hi, i, j]
     threads.parallel_for(add, c, work=cols.size)
     return buffer[:, ph:ph + oh, pw:pw + ow, :]
 
