@@ -21,7 +21,7 @@ the BLAS keeps its own threads: slower than it could be, never wrong.
     threads.get_num_threads()      # the default: the cores this process may use, or the
                                    # MINIGAN_NUM_THREADS environment variable
     threads.matmul(a, b)           # a @ b for 2-D NumPy arrays
-    threads.parallel_for(body, n, work)   # body(lo, hi) over parts of range(n), at once
+    threads.parallel_for(body, n, like)   # body(lo, hi) over parts of range(n), at once
 
 Only NumPy arrays are split: CuPy's kernels are parallel on the GPU already.
 """
@@ -154,27 +154,48 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
-def parallel_for(body, length: int, work: int) -> None:
+def parallel_for(body, length: int, like) -> None:
     """Run ``body(lo, hi)`` over contiguous parts that cover ``range(length)``.
 
     ``body`` must write disjoint outputs for disjoint ranges, and release the GIL (NumPy's
-    copies and ufuncs on large arrays do). The parts run at once on up to
-    :func:`get_num_threads` threads when ``work`` (elements moved) is large enough to pay for the
-    hand-off; otherwise ``body(0, length)`` runs on the calling thread. An exception in any part
-    is raised here.
+    copies and ufuncs on large arrays do). ``like`` is the largest array the loop writes: when
+    it is a NumPy array big enough to pay for the hand-off, the parts run at once on up to
+    :func:`get_num_threads` threads; otherwise (CuPy arrays included: the GPU is parallel
+    already) ``body(0, length)`` runs on the calling thread. An exception in any part is raised
+    here.
     """
-    parts = min(_num_threads, length)
-    if parts < 2 or work < MIN_PARALLEL_WORK or not _parallel():
+    if not isinstance(like, numpy.ndarray) or like.size < MIN_PARALLEL_WORK:
         body(0, length)
+    else:
+        _split(body, length)
+
+
+_in_part = threading.local()
+
+
+def _split(body, length: int) -> None:
+    """``body`` over parts of ``range(length)``, one per thread, the first on this one."""
+    parts = min(_num_threads, length)
+    if parts < 2 or not _parallel() or getattr(_in_part, "active", False):
+        body(0, length)  # (a part that splits its own work again runs it itself: no deadlock)
         return
     bounds = [length * k // parts for k in range(parts + 1)]
-    pending = [_workers().submit(body, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    pending = [_workers().submit(_run_part, body, lo, hi)
+               for lo, hi in zip(bounds[1:-1], bounds[2:])]
     try:
-        body(bounds[0], bounds[1])
+        _run_part(body, bounds[0], bounds[1])
     finally:
         wait(pending)  # never leave a part running on arrays the caller may free
     for future in pending:
         future.result()
+
+
+def _run_part(body, lo, hi):
+    _in_part.active = True
+    try:
+        body(lo, hi)
+    finally:
+        _in_part.active = False
 
 
 def matmul(a, b):
@@ -202,7 +223,7 @@ def matmul(a, b):
 
             def sum_slab(lo, hi):
                 partial[lo] = a[:, lo:hi] @ b[lo:hi]
-            parallel_for(sum_slab, k, work=MIN_PARALLEL_WORK)
+            _split(sum_slab, k)
             first, *rest = (partial[lo] for lo in sorted(partial))  # a fixed order of adding
             for part in rest:
                 first += part
@@ -211,5 +232,5 @@ def matmul(a, b):
 
         def column_slab(lo, hi):
             numpy.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
-        parallel_for(column_slab, n, work=MIN_PARALLEL_WORK)
+        _split(column_slab, n)
         return out

@@ -46,7 +46,7 @@ def serially(fn):
 
 def test_parallel_for_covers_the_range_once_in_contiguous_parts(split_everything):
     seen = []
-    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 11, work=1)
+    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 11, like=np.empty(11))
     assert sorted(seen) == [(0, 5), (5, 11)] or not threads._parallel()
     covered = np.zeros(11, int)
     for lo, hi in seen:
@@ -59,7 +59,7 @@ def test_parallel_for_raises_a_failing_part(split_everything):
         if lo > 0:
             raise RuntimeError(f"part {lo}..{hi} failed")
     with pytest.raises(RuntimeError, match="failed"):
-        threads.parallel_for(body, 10, work=1)
+        threads.parallel_for(body, 10, like=np.empty(10))
 
 
 def test_bad_thread_counts_are_refused():

@@ -152,7 +152,7 @@ def _batch_last(x):
 
     def copy(lo, hi):  # channels lo..hi
         out[lo:hi] = chwn[lo:hi]
-    threads.parallel_for(copy, out.shape[0], work=out.size)
+    threads.parallel_for(copy, out.shape[0], like=out)
     return out
 
 
@@ -179,7 +179,7 @@ def _im2col(x, kernel, stride, padding):
             part[:, ph:ph + h, :pw] = part[:, ph:ph + h, pw + w:] = 0
             part[:, ph:ph + h, pw:pw + w] = chwn[lo:hi]
         cols[lo:hi] = windows[lo:hi]
-    threads.parallel_for(copy, c, work=cols.size)
+    threads.parallel_for(copy, c, like=cols)
     return cols.reshape(c * kh * kw, oh * ow * n)
 
 
@@ -214,7 +214,7 @@ def _col2im(cols, kernel, stride, padding, out_size):
                 phase[:, :h, w:] = 0
                 for i, j in offsets[1:]:
                     phase[:, i // sh:i // sh + h, j // sw:j // sw + w] += cols[lo:hi, i, j]
-    threads.parallel_for(add, c, work=cols.size)
+    threads.parallel_for(add, c, like=cols)
     return buffer[:, ph:ph + oh, pw:pw + ow, :]
 
 
