@@ -62,6 +62,23 @@ def test_parallel_for_raises_a_failing_part(split_everything):
         threads.parallel_for(body, 10, like=np.empty(10))
 
 
+def test_a_part_that_splits_again_runs_its_work_itself(split_everything):
+    # A part may run on the pool's only worker: were it to hand work to the pool and wait, it
+    # would wait for itself. So every part runs the work it splits again on its own thread.
+    inner = []
+
+    def outer(lo, hi):
+        threads.parallel_for(lambda a, b: inner.append((lo, a, b)), 4, like=np.empty(4))
+    threads.parallel_for(outer, 2, like=np.empty(2))
+    assert sorted(inner) == ([(0, 0, 4), (1, 0, 4)] if threads._parallel() else [(0, 0, 4)])
+
+
+def test_work_on_other_arrays_runs_on_the_calling_thread(split_everything):
+    seen = []
+    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 8, like=[0.0] * 8)
+    assert seen == [(0, 8)]
+
+
 def test_bad_thread_counts_are_refused():
     with pytest.raises(ValueError, match="at least 1"):
         threads.set_num_threads(0)
