@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import minigan as mg  # noqa: E402
 from minigan import nn as mnn  # noqa: E402
 from minigan import optim as moptim  # noqa: E402
+from minigan import threads  # noqa: E402
 
 BATCH, Z_DIM = 64, 100
 
@@ -234,8 +235,9 @@ def main(argv=None) -> None:
                         help="torch.set_num_threads (default: PyTorch's own choice)")
     parser.add_argument("--cpu-time", action="store_true",
                         help="measure the process's CPU time instead of wall time: on a busy "
-                             "machine, with one thread each (OPENBLAS_NUM_THREADS=1 and "
-                             "--torch-threads 1), it still compares the work done")
+                             "machine, with one thread each (MINIGAN_NUM_THREADS=1, "
+                             "OPENBLAS_NUM_THREADS=1 and --torch-threads 1), it still compares "
+                             "the work done")
     parser.add_argument("--memory-child", choices=("minigan", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -255,6 +257,10 @@ def main(argv=None) -> None:
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
               + ("" if args.torch_threads else " (default)"))
     print(blas_note())
+    print(f"minigan: {mg.get_num_threads()} threads, "
+          + ("its own pool, OpenBLAS held to one thread inside minigan's products"
+             if threads.pool_enabled() else
+             "no pool of its own (no OpenBLAS thread control found): BLAS's threads only"))
     for step in steps.values():
         for _ in range(args.warmup):
             step()

@@ -131,6 +131,12 @@ def get_num_threads() -> int:
     return _num_threads
 
 
+def pool_enabled() -> bool:
+    """Does minigan split work over its own threads here? (It needs more than one thread and
+    OpenBLAS's thread control; without them everything runs on the calling thread.)"""
+    return _parallel()
+
+
 def _parallel() -> bool:
     """Split work at all? Only with more than one thread and OpenBLAS kept off our cores."""
     return _num_threads > 1 and _blas is not None
