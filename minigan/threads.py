@@ -46,10 +46,9 @@ MIN_PARALLEL_MACS = 1 << 25
 class _OpenBLASThreads:
     """OpenBLAS's get/set_num_threads, from the copy of OpenBLAS this process has loaded."""
 
-    _NAMES = (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-              ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
-              ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-              ("openblas_get_num_threads", "openblas_set_num_threads"))
+    _PREFIXES_AND_SUFFIXES = (("scipy_openblas", "64_"), ("scipy_openblas", ""),
+                              ("openblas", "64_"), ("openblas", ""))
+    _PTHREADS = 1  # openblas_get_parallel(): 0 sequential, 1 its own threads, 2 OpenMP
 
     def __init__(self, get, set_):
         self._get, self._set = get, set_
@@ -72,12 +71,18 @@ class _OpenBLASThreads:
                 library = ctypes.CDLL(path)
             except OSError:
                 continue
-            for get_name, set_name in cls._NAMES:
-                get, set_ = getattr(library, get_name, None), getattr(library, set_name, None)
-                if get is not None and set_ is not None:
-                    get.restype, get.argtypes = ctypes.c_int, []
-                    set_.restype, set_.argtypes = None, [ctypes.c_int]
-                    return cls(get, set_)
+            for prefix, suffix in cls._PREFIXES_AND_SUFFIXES:
+                get, set_, parallel = (getattr(library, f"{prefix}_{name}{suffix}", None)
+                                       for name in ("get_num_threads", "set_num_threads",
+                                                    "get_parallel"))
+                if get is None or set_ is None or parallel is None:
+                    continue
+                get.restype, get.argtypes = ctypes.c_int, []
+                set_.restype, set_.argtypes = None, [ctypes.c_int]
+                parallel.restype, parallel.argtypes = ctypes.c_int, []
+                # Only OpenBLAS's own (pthreads) threading is safe to turn down and up while
+                # other threads may be multiplying: the OpenMP build frees buffers on the way.
+                return cls(get, set_) if parallel() == cls._PTHREADS else None
         return None
 
     @contextlib.contextmanager

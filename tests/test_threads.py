@@ -79,6 +79,19 @@ def test_work_on_other_arrays_runs_on_the_calling_thread(split_everything):
     assert seen == [(0, 8)]
 
 
+def test_without_openblas_thread_control_everything_runs_on_the_calling_thread(monkeypatch):
+    # Another BLAS (or another platform): its own threads would spin on the cores a pool of ours
+    # wants, so minigan keeps out of their way.
+    monkeypatch.setattr(threads, "_blas", None)
+    monkeypatch.setattr(threads, "MIN_PARALLEL_WORK", 0)
+    assert not threads.pool_enabled()
+    seen = []
+    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 8, like=np.empty(8))
+    assert seen == [(0, 8)]
+    a, b = np.arange(12.0).reshape(3, 4), np.arange(8.0).reshape(4, 2)
+    np.testing.assert_array_equal(threads.matmul(a, b), a @ b)
+
+
 def test_bad_thread_counts_are_refused():
     with pytest.raises(ValueError, match="at least 1"):
         threads.set_num_threads(0)
