@@ -9,7 +9,7 @@ Two thread pools on one machine fight, though. After each product OpenBLAS's wor
 while, waiting for the next one, and they hold the other cores while our threads want them: a
 split col2im right after a product measured no faster than a serial one. So minigan runs every
 matrix product of its own with OpenBLAS set to one thread, and splits the large ones over its own
-pool instead (each part is an independent product of a slab of columns). One pool then owns the
+pool instead (each part an independent product, see :func:`matmul`). One pool then owns the
 cores, and OpenBLAS's workers sleep.
 
 That needs OpenBLAS's thread control, found among the libraries NumPy loaded. Where there is none

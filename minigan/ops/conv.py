@@ -28,9 +28,9 @@ How the arithmetic is laid out (see DESIGN.md, "Performance"):
   Results are returned as (N, C, H, W) *views* of (C, H, W, N) memory: NumPy's elementwise
   operations and reductions keep that layout, so the next convolution finds its input already
   in the order it wants and its layout change costs nothing.
-* Both cores work (:mod:`minigan.threads`): the copies and adds are split by channel, and each
-  product by slabs of columns, over minigan's threads, with OpenBLAS kept to one thread so that
-  its idle workers do not spin on the cores ours need. Split or not, the result is the same.
+* Every core works (:mod:`minigan.threads`): the copies and adds are split by channel, and each
+  product into independent parts, over minigan's threads, with OpenBLAS kept to one thread so
+  that its idle workers do not spin on the cores ours need.
 """
 from __future__ import annotations
 

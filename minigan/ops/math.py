@@ -460,7 +460,7 @@ class Reshape(Function):
         # x was laid out in another order (a convolution's batch-last output, flattened for a
         # linear layer): give the gradient that order too, so that the elementwise backward
         # steps that meet it and x's saved values walk one memory order, not two.
-        out = backend.get_array_module(x.data).empty_like(x.data)
+        out = xp_of(x.data).empty_like(x.data)
         out[...] = g.data.reshape(x.shape)
         return Tensor(out)
 

@@ -111,10 +111,10 @@ class Normalize(Function):
 
 
 def _sum_of_products(a, b, axes):
-    """sum(a * b) over ``axes``, kept as axes of size 1. One pass of einsum instead of a product
-    array and a sum over it: 2-3x faster at batch-norm sizes. (einsum adds in float32 in a
-    running order, so it rounds a little more than NumPy's pairwise sum: about 1e-6 of the
-    result for a few thousand terms.)"""
+    """sum(a * b) over ``axes`` (non-negative), kept as axes of size 1. One pass of einsum
+    instead of a product array and a sum over it: 2-3x faster at batch-norm sizes. (einsum adds
+    in float32 in a running order, so it rounds a little more than NumPy's pairwise sum: about
+    1e-6 of the result for a few thousand terms.)"""
     letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
     kept = "".join(letter for i, letter in enumerate(letters) if i not in axes)
     total = xp_of(a).einsum(f"{letters},{letters}->{kept}", a, b)
