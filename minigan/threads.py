@@ -22,6 +22,7 @@ the BLAS keeps its own threads: slower than it could be, never wrong.
                                    # MINIGAN_NUM_THREADS environment variable
     threads.matmul(a, b)           # a @ b for 2-D NumPy arrays
     threads.parallel_for(body, n, like)   # body(lo, hi) over parts of range(n), at once
+    threads.parallel_map(fn, x, out)      # fn on matching slabs of same-shaped arrays
 
 Only NumPy arrays are split: CuPy's kernels are parallel on the GPU already.
 """
@@ -207,6 +208,22 @@ def _run_part(body, lo, hi):
         body(lo, hi)
     finally:
         _in_part.active = False
+
+
+def parallel_map(fn, *arrays) -> None:
+    """``fn(*parts)`` on matching parts of same-shaped arrays, at once on the threads. The parts
+    are slabs along the axis outermost in the first array's memory, so each is one block of it;
+    ``fn`` writes its results into the parts of arrays passed here."""
+    first = arrays[0]
+    if not isinstance(first, numpy.ndarray) or first.ndim == 0:
+        fn(*arrays)
+        return
+    axis = max(range(first.ndim), key=lambda i: first.strides[i] if first.shape[i] > 1 else -1)
+
+    def slabs(lo, hi):
+        where = (slice(None),) * axis + (slice(lo, hi),)
+        fn(*(a[where] for a in arrays))
+    parallel_for(slabs, first.shape[axis], like=first)
 
 
 def matmul(a, b):

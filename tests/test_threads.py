@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import minigan as mg
 from minigan import threads
+from minigan.ops.activation import leaky_relu
 from minigan.ops.conv import _col2im, _im2col, conv2d, conv_transpose2d
 
 # The fixture below only sets the pool up; nothing in it changes between drawn examples.
@@ -148,6 +149,33 @@ def test_split_im2col_and_col2im_are_bit_identical(split_everything, n, c, h, k,
     cols = rng.standard_normal((c, k, k, oh, oh, n))
     args = ((k, k), (s, s), (p, p), (h, h))
     np.testing.assert_array_equal(_col2im(cols, *args), serially(lambda: _col2im(cols, *args)))
+
+
+def test_parallel_map_splits_along_the_outermost_axis_in_memory(split_everything):
+    batch_last = np.arange(2 * 3 * 4.0).reshape(3, 4, 2).transpose(2, 0, 1)  # (2, 3, 4) view
+    out = np.empty_like(batch_last)
+    shapes = []
+
+    def double(x, out):
+        shapes.append(x.shape)
+        np.multiply(x, 2, out=out)
+    threads.parallel_map(double, batch_last, out)
+    np.testing.assert_array_equal(out, 2 * batch_last)
+    assert sorted(shapes) == ([(2, 1, 4), (2, 2, 4)] if threads._parallel() else [(2, 3, 4)])
+
+
+@pytest.mark.parametrize("negative_slope", [0.2, 1.5])
+def test_split_leaky_relu_is_bit_identical(split_everything, negative_slope):
+    rng = np.random.default_rng(0)
+    x_np, g_np = rng.standard_normal((4, 6, 5, 5)), rng.standard_normal((4, 6, 5, 5))
+
+    def run():
+        x = mg.tensor(x_np, dtype=np.float64, requires_grad=True)
+        y = leaky_relu(x, negative_slope)
+        y.backward(mg.tensor(g_np, dtype=np.float64))
+        return y.numpy(), x.grad.numpy()
+    for split, serial in zip(run(), serially(run)):
+        np.testing.assert_array_equal(split, serial)
 
 
 def _conv_pair(x, w):
