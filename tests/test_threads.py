@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minigan as mg
-from minigan import threads
+from minigan import optim, threads
 from minigan.ops.activation import leaky_relu
 from minigan.ops.conv import _col2im, _im2col, conv2d, conv_transpose2d
 
@@ -176,6 +176,19 @@ def test_split_leaky_relu_is_bit_identical(split_everything, negative_slope):
         return y.numpy(), x.grad.numpy()
     for split, serial in zip(run(), serially(run)):
         np.testing.assert_array_equal(split, serial)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_split_adam_steps_are_bit_identical(split_everything, amsgrad):
+    def run():
+        rng = np.random.default_rng(0)
+        p = mg.nn.Parameter(mg.tensor(rng.standard_normal((30, 7)).astype(np.float32)))
+        opt = optim.Adam([p], lr=1e-2, betas=(0.5, 0.999), amsgrad=amsgrad)
+        for _ in range(3):
+            p.grad = mg.tensor(rng.standard_normal((30, 7)).astype(np.float32))
+            opt.step()
+        return p.numpy()
+    np.testing.assert_array_equal(run(), serially(run))
 
 
 def _conv_pair(x, w):

@@ -5,7 +5,7 @@ import math
 
 import numpy
 
-from minigan import backend
+from minigan import backend, threads
 from minigan.autograd import Tensor, no_grad
 from minigan.optim.state import _is_flat, unflatten_state
 
@@ -225,27 +225,36 @@ class Adam(Optimizer):
         t = state["step"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        # The same arithmetic as the formulas above, in place: two temporary arrays instead of
-        # eight, each of them the size of the parameter.
-        scratch, step = xp.empty_like(m), xp.empty_like(m)
-        xp.multiply(grad, 1 - beta1, out=scratch)
-        m *= beta1
-        m += scratch
-        xp.multiply(grad, grad, out=scratch)
-        scratch *= 1 - beta2
-        v *= beta2
-        v += scratch
-        if group["amsgrad"]:
-            xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-            v = state["max_exp_avg_sq"]
         step_size = group["lr"] / (1 - beta1 ** t)
-        denom = xp.sqrt(v, out=scratch)
-        denom /= math.sqrt(1 - beta2 ** t)
-        denom += group["eps"]
-        xp.multiply(m, step_size, out=step)
-        step /= denom
-        param -= step
+        bias_correction2 = math.sqrt(1 - beta2 ** t)
+        amsgrad = group["amsgrad"]
+
+        def update(param, grad, m, v, v_max=None):
+            # The formulas above, in place: two temporaries instead of eight.
+            scratch, step = xp.empty_like(m), xp.empty_like(m)
+            xp.multiply(grad, 1 - beta1, out=scratch)
+            m *= beta1
+            m += scratch
+            xp.multiply(grad, grad, out=scratch)
+            scratch *= 1 - beta2
+            v *= beta2
+            v += scratch
+            if amsgrad:
+                xp.maximum(v_max, v, out=v_max)
+                v = v_max
+            denom = xp.sqrt(v, out=scratch)
+            denom /= bias_correction2
+            denom += group["eps"]
+            xp.multiply(m, step_size, out=step)
+            step /= denom
+            param -= step
+
+        arrays = (param, grad, state["exp_avg"], state["exp_avg_sq"]) + (
+            (state["max_exp_avg_sq"],) if amsgrad else ())
+        if param.flags.c_contiguous:  # flat views: a large parameter is shared by the threads
+            threads.parallel_map(update, *(a.reshape(-1) for a in arrays))
+        else:
+            update(*arrays)
 
 
 class RMSprop(Optimizer):
