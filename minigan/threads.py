@@ -37,10 +37,11 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy
 
-# Handing a part to another thread and collecting it back costs about 0.1 ms here, so a loop is
-# split only when its half saves more than that: about half a million elements moved, or (for
-# a matrix product) 2^25 multiply-adds. (Products of 2^23-2^24 measured no faster split.)
-MIN_PARALLEL_WORK = 1 << 19
+# Handing a part to another thread and collecting it back costs about 0.1 ms here, so work is
+# split only when its half saves more than that: an array of 2^18 elements or more (1 MiB of
+# float32; 2^17 and 2^19 measured about the same in the DCGAN step), or a matrix product of
+# 2^25 multiply-adds (products of 2^23-2^24 measured no faster split).
+MIN_PARALLEL_WORK = 1 << 18
 MIN_PARALLEL_MACS = 1 << 25
 
 
