@@ -164,14 +164,16 @@ def test_parallel_map_splits_along_the_outermost_axis_in_memory(split_everything
     assert sorted(shapes) == ([(2, 1, 4), (2, 2, 4)] if threads._parallel() else [(2, 3, 4)])
 
 
-@pytest.mark.parametrize("negative_slope", [0.2, 1.5])
-def test_split_leaky_relu_is_bit_identical(split_everything, negative_slope):
+@pytest.mark.parametrize("activation", [lambda x: leaky_relu(x, 0.2),
+                                        lambda x: leaky_relu(x, 1.5), mg.relu],
+                         ids=["leaky_relu", "leaky_relu_steep", "relu"])
+def test_split_activations_are_bit_identical(split_everything, activation):
     rng = np.random.default_rng(0)
     x_np, g_np = rng.standard_normal((4, 6, 5, 5)), rng.standard_normal((4, 6, 5, 5))
 
     def run():
         x = mg.tensor(x_np, dtype=np.float64, requires_grad=True)
-        y = leaky_relu(x, negative_slope)
+        y = activation(x)
         y.backward(mg.tensor(g_np, dtype=np.float64))
         return y.numpy(), x.grad.numpy()
     for split, serial in zip(run(), serially(run)):

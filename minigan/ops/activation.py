@@ -14,12 +14,19 @@ xp_of = backend.get_array_module
 class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
-        ctx.slope = x > 0  # a boolean mask: a quarter of the memory, and as fast to multiply by
-        return x * ctx.slope
+        xp = xp_of(x)
+        # The slope is a boolean mask: a quarter of the memory, and as fast to multiply by.
+        ctx.slope, out = xp.empty_like(x, dtype=bool), xp.empty_like(x)
+
+        def relu(x, slope, out):
+            xp.greater(x, 0, out=slope)
+            xp.multiply(x, slope, out=out)
+        threads.parallel_map(relu, x, ctx.slope, out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        return g * Tensor(ctx.slope)
+        return _times_slope(ctx, g)
 
 
 class LeakyReLU(Function):
@@ -40,12 +47,18 @@ class LeakyReLU(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if is_grad_enabled():
-            return g * Tensor(ctx.slope)
-        out = xp_of(ctx.slope).empty_like(ctx.slope)
-        threads.parallel_map(lambda slope, g, out: xp_of(g).multiply(g, slope, out=out),
-                             ctx.slope, g.data, out)
-        return Tensor(out)
+        return _times_slope(ctx, g)
+
+
+def _times_slope(ctx, g: Tensor) -> Tensor:
+    """g * slope, the backward of a piecewise-linear activation (on the threads when no graph
+    of it is recorded)."""
+    if is_grad_enabled():
+        return g * Tensor(ctx.slope)
+    out = xp_of(g.data).empty_like(ctx.slope, dtype=g.dtype)  # in the input's memory order
+    threads.parallel_map(lambda slope, g, out: xp_of(g).multiply(g, slope, out=out),
+                         ctx.slope, g.data, out)
+    return Tensor(out)
 
 
 class Tanh(Function):
