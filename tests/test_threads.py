@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import minigan as mg
 from minigan import optim, threads
+from minigan.nn import functional as F
 from minigan.ops.activation import leaky_relu
 from minigan.ops.conv import _col2im, _im2col, conv2d, conv_transpose2d
 
@@ -191,6 +192,35 @@ def test_split_adam_steps_are_bit_identical(split_everything, amsgrad):
             opt.step()
         return p.numpy()
     np.testing.assert_array_equal(run(), serially(run))
+
+
+@pytest.mark.parametrize("norm", ["batch", "instance", "layer"])
+@pytest.mark.parametrize("batch_last", [False, True])
+def test_split_normalisation_equals_serial(split_everything, norm, batch_last):
+    # Each slab of channels (or of images) is standardised on its own thread; its sums run over
+    # the same numbers as unsplit, possibly in another order, so: equal within float64 rounding.
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((6, 5, 4, 3)) * 3 + 1
+    if batch_last:  # a convolution's output: (N, C, H, W) over (C, H, W, N) memory
+        x_np = np.ascontiguousarray(x_np.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    g_np, w_np, b_np = rng.standard_normal(x_np.shape), rng.standard_normal(5), rng.standard_normal(5)
+
+    def run():
+        x = mg.tensor(x_np, dtype=np.float64, requires_grad=True)
+        w = mg.tensor(w_np, dtype=np.float64, requires_grad=True)
+        b = mg.tensor(b_np, dtype=np.float64, requires_grad=True)
+        running = [mg.zeros(5, dtype=np.float64), mg.ones(5, dtype=np.float64)]
+        if norm == "batch":
+            y = F.batch_norm(x, *running, w, b, training=True)
+        elif norm == "instance":
+            y = F.instance_norm(x, *running, w, b)
+        else:
+            y = F.layer_norm(x, (4, 3))
+        y.backward(mg.tensor(g_np, dtype=np.float64))
+        grads = [t.grad.numpy() for t in (x, w, b) if t.grad is not None]
+        return [y.numpy()] + grads + [r.numpy() for r in running]
+    for split, serial in zip(run(), serially(run)):
+        np.testing.assert_allclose(split, serial, rtol=1e-12, atol=1e-12)
 
 
 def _conv_pair(x, w):

@@ -54,26 +54,37 @@ class Normalize(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, axes, eps, running=None):
         xp = xp_of(x)
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
-        var = _sum_of_products(centred, centred, axes) / prod(x.shape[a] for a in axes)
-        invstd = 1.0 / xp.sqrt(var + eps)
+        count = prod(x.shape[a] for a in axes)
+        stats_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+        mean, var, invstd = (xp.empty(stats_shape, dtype=x.dtype) for _ in range(3))
+        xhat = xp.empty_like(x)
+        out = xhat if weight is None and bias is None else xp.empty_like(x)
+
+        def standardise(part):
+            x_, xhat_, mean_, var_, invstd_ = map(part, (x, xhat, mean, var, invstd))
+            mean_[...] = x_.mean(axis=axes, keepdims=True)
+            xp.subtract(x_, mean_, out=xhat_)
+            var_[...] = _sum_of_products(xhat_, xhat_, axes) / count
+            invstd_[...] = 1.0 / xp.sqrt(var_ + eps)
+            xhat_ *= invstd_
+            if out is not xhat:
+                out_, weight_, bias_ = part(out), part(weight), part(bias)
+                if weight_ is None:
+                    out_[...] = xhat_
+                else:
+                    xp.multiply(xhat_, weight_, out=out_)
+                if bias_ is not None:
+                    out_ += bias_
+        _over_slabs(standardise, x, axes)
         if running is not None:
             running_mean, running_var, momentum = running
-            count = prod(x.shape[a] for a in axes)
             per_channel = tuple(i for i in range(x.ndim) if i != 1)
             unbiased = var * (count / (count - 1))
             running_mean *= 1.0 - momentum
             running_mean += momentum * mean.mean(axis=per_channel).astype(running_mean.dtype)
             running_var *= 1.0 - momentum
             running_var += momentum * unbiased.mean(axis=per_channel).astype(running_var.dtype)
-        centred *= invstd
-        ctx.xhat, ctx.invstd, ctx.axes, ctx.eps = centred, invstd, axes, eps
-        if weight is None and bias is None:
-            return centred
-        out = centred * weight if weight is not None else centred.copy()
-        if bias is not None:
-            out += bias
+        ctx.xhat, ctx.invstd, ctx.axes, ctx.eps = xhat, invstd, axes, eps
         return out
 
     @staticmethod
@@ -115,8 +126,8 @@ def _per_channel_backward(ctx, g, weight, bias):
 
         gx = g * s - xhat * (sum(g xhat) * s / m) - sum(g) * s / m,   s = weight / std,
 
-    computed slab by slab along an axis that is not normalised (the channels), so that the
-    threads share it: four passes and two sums per slab instead of eight Tensor operations."""
+    four passes and two sums per slab, shared by the threads, instead of eight Tensor
+    operations."""
     xhat, invstd, axes = ctx.xhat, ctx.invstd, ctx.axes
     xp, count = xp_of(xhat), prod(xhat.shape[a] for a in axes)
     g = _in_layout_of(g, xhat).data
@@ -124,28 +135,43 @@ def _per_channel_backward(ctx, g, weight, bias):
     sum_g, sum_gx = xp.empty_like(invstd), xp.empty_like(invstd)
     gx = xp.empty_like(xhat) if ctx.needs_input_grad[0] else None
 
-    def slab(cut):
-        g_, xhat_, s = g[cut], xhat[cut], scale[cut] / count
-        sum_g[cut] = g_.sum(axis=axes, keepdims=True)
-        sum_gx[cut] = _sum_of_products(g_, xhat_, axes)
+    def slab(part):
+        g_, xhat_, scale_, sum_g_, sum_gx_ = map(part, (g, xhat, scale, sum_g, sum_gx))
+        sum_g_[...] = g_.sum(axis=axes, keepdims=True)
+        sum_gx_[...] = _sum_of_products(g_, xhat_, axes)
         if gx is not None:
-            out = gx[cut]
-            xp.multiply(g_, scale[cut], out=out)
-            out -= xhat_ * (sum_gx[cut] * s)
-            out -= sum_g[cut] * s
-    kept = [i for i in range(xhat.ndim) if i not in axes]
-    if kept:  # invstd, and so every array here, is full-sized along the axes that are kept
-        axis = max(kept, key=lambda i: xhat.strides[i])
-        threads.parallel_for(lambda lo, hi: slab((slice(None),) * axis + (slice(lo, hi),)),
-                             xhat.shape[axis], like=xhat)
-    else:
-        slab(...)
+            out = part(gx)
+            xp.multiply(g_, scale_, out=out)
+            out -= xhat_ * (sum_gx_ * (scale_ / count))
+            out -= sum_g_ * (scale_ / count)
+    _over_slabs(slab, xhat, axes)
     gw = gb = None
     if weight is not None and ctx.needs_input_grad[1]:
         gw = math.sum_to(Tensor(sum_gx), weight.shape)
     if bias is not None and ctx.needs_input_grad[2]:
         gb = math.sum_to(Tensor(sum_g), bias.shape)
     return (None if gx is None else Tensor(gx)), gw, gb
+
+
+def _over_slabs(work, x, axes) -> None:
+    """Run ``work(part)`` over slabs of x along an axis that is not normalised (the channels of
+    a batch norm), at once on the threads: the statistics of one slab need no other. ``part(a)``
+    gives an array's piece of the slab: the whole array where it broadcasts along that axis
+    (a per-channel weight, when the slabs are images), None for None."""
+    kept = [i for i in range(x.ndim) if i not in axes]
+    if not kept:
+        work(lambda a: a)
+        return
+    axis = max(kept, key=lambda i: x.strides[i])  # outermost in memory: slabs are blocks
+
+    def part_of(lo, hi):
+        def part(a):
+            at = axis - (x.ndim - a.ndim) if a is not None else -1
+            if at < 0 or a.shape[at] == 1:
+                return a
+            return a[(slice(None),) * at + (slice(lo, hi),)]
+        return part
+    threads.parallel_for(lambda lo, hi: work(part_of(lo, hi)), x.shape[axis], like=x)
 
 
 def _sum_of_products(a, b, axes):
