@@ -31,6 +31,7 @@ def split_everything(monkeypatch):
     """Split every loop and product, however small, over two threads."""
     monkeypatch.setattr(threads, "MIN_PARALLEL_WORK", 0)
     monkeypatch.setattr(threads, "MIN_PARALLEL_MACS", 0)
+    monkeypatch.setattr(threads, "MIN_PARALLEL_SUM_MACS", 0)
     previous = threads.get_num_threads()
     threads.set_num_threads(2)
     yield
