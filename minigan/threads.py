@@ -234,10 +234,11 @@ def matmul(a, b):
     """``a @ b`` for 2-D arrays. NumPy arrays run with OpenBLAS on one thread, and a large
     product is shared between the threads in one of two ways:
 
-    * a result that is small beside its operands (a weight gradient: a (out, in*kh*kw) matrix
-      summed over every position of every image) is split along the sum: each thread multiplies
-      a slab of a's columns by the matching slab of b's rows, and the partial products are added
-      (measured 12-20% faster here for such shapes than splitting the result);
+    * a result at least 16 times smaller than its operands (a weight gradient: a (out,
+      in*kh*kw) matrix summed over every position of every image) is split along the sum: each
+      thread multiplies a slab of a's columns by the matching slab of b's rows, and the partial
+      products are added (measured 12-20% faster here for such shapes than splitting the
+      result; a convolution's forward, 8 times smaller, is a little faster split the other way);
     * otherwise each thread computes a slab of the result's columns.
     """
     if (_blas is None or not isinstance(a, numpy.ndarray) or not isinstance(b, numpy.ndarray)
@@ -248,7 +249,7 @@ def matmul(a, b):
     if k == 1:  # an outer product: one multiplication per entry, no sums, and no BLAS call
         return a * b
     with _blas.single_threaded():
-        split_sum = 8 * m * n <= k * (m + n) and k >= _num_threads
+        split_sum = 16 * m * n <= k * (m + n) and k >= _num_threads
         if _num_threads < 2 or m * k * n < (MIN_PARALLEL_SUM_MACS if split_sum
                                             else MIN_PARALLEL_MACS):
             return a @ b
