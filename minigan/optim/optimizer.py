@@ -249,12 +249,9 @@ class Adam(Optimizer):
             step /= denom
             param -= step
 
-        arrays = (param, grad, state["exp_avg"], state["exp_avg_sq"]) + (
-            (state["max_exp_avg_sq"],) if amsgrad else ())
-        if param.flags.c_contiguous:  # flat views: a large parameter is shared by the threads
-            threads.parallel_map(update, *(a.reshape(-1) for a in arrays))
-        else:
-            update(*arrays)
+        # A large parameter is shared by the threads, slab by slab: the update is elementwise.
+        threads.parallel_map(update, param, grad, state["exp_avg"], state["exp_avg_sq"],
+                             *((state["max_exp_avg_sq"],) if amsgrad else ()))
 
 
 class RMSprop(Optimizer):
