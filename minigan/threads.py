@@ -1,4 +1,5 @@
-"""CPU threads for the array work of convolutions and matrix products.
+"""CPU threads for minigan's array work: matrix products, convolutions' copies and adds, and the
+multi-pass elementwise steps (activations, normalisation, Adam).
 
 NumPy hands a matrix product to its BLAS, which spreads it over the cores, but it runs everything
 else on one core: the strided copies of im2col, the overlapping adds of col2im. Those loops
@@ -142,13 +143,9 @@ def get_num_threads() -> int:
 
 
 def pool_enabled() -> bool:
-    """Does minigan split work over its own threads here? (It needs more than one thread and
-    OpenBLAS's thread control; without them everything runs on the calling thread.)"""
-    return _parallel()
-
-
-def _parallel() -> bool:
-    """Split work at all? Only with more than one thread and OpenBLAS kept off our cores."""
+    """Does minigan split work over its own threads here? It needs more than one thread and
+    OpenBLAS's thread control (to keep OpenBLAS's workers off our cores); without them
+    everything runs on the calling thread."""
     return _num_threads > 1 and _blas is not None
 
 
@@ -192,7 +189,7 @@ _in_part = threading.local()
 def _split(body, length: int) -> None:
     """``body`` over parts of ``range(length)``, one per thread, the first on this one."""
     parts = min(_num_threads, length)
-    if parts < 2 or not _parallel() or getattr(_in_part, "active", False):
+    if parts < 2 or not pool_enabled() or getattr(_in_part, "active", False):
         body(0, length)  # (a part that splits its own work again runs it itself: no deadlock)
         return
     bounds = [length * k // parts for k in range(parts + 1)]

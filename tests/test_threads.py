@@ -50,7 +50,7 @@ def serially(fn):
 def test_parallel_for_covers_the_range_once_in_contiguous_parts(split_everything):
     seen = []
     threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 11, like=np.empty(11))
-    assert sorted(seen) == [(0, 5), (5, 11)] or not threads._parallel()
+    assert sorted(seen) == [(0, 5), (5, 11)] or not threads.pool_enabled()
     covered = np.zeros(11, int)
     for lo, hi in seen:
         covered[lo:hi] += 1
@@ -73,7 +73,7 @@ def test_a_part_that_splits_again_runs_its_work_itself(split_everything):
     def outer(lo, hi):
         threads.parallel_for(lambda a, b: inner.append((lo, a, b)), 4, like=np.empty(4))
     threads.parallel_for(outer, 2, like=np.empty(2))
-    assert sorted(inner) == ([(0, 0, 4), (1, 0, 4)] if threads._parallel() else [(0, 0, 4)])
+    assert sorted(inner) == ([(0, 0, 4), (1, 0, 4)] if threads.pool_enabled() else [(0, 0, 4)])
 
 
 def test_work_on_other_arrays_runs_on_the_calling_thread(split_everything):
@@ -163,7 +163,7 @@ def test_parallel_map_splits_along_the_outermost_axis_in_memory(split_everything
         np.multiply(x, 2, out=out)
     threads.parallel_map(double, batch_last, out)
     np.testing.assert_array_equal(out, 2 * batch_last)
-    assert sorted(shapes) == ([(2, 1, 4), (2, 2, 4)] if threads._parallel() else [(2, 3, 4)])
+    assert sorted(shapes) == ([(2, 1, 4), (2, 2, 4)] if threads.pool_enabled() else [(2, 3, 4)])
 
 
 @pytest.mark.parametrize("activation", [lambda x: leaky_relu(x, 0.2),
@@ -204,7 +204,8 @@ def test_split_normalisation_equals_serial(split_everything, norm, batch_last):
     x_np = rng.standard_normal((6, 5, 4, 3)) * 3 + 1
     if batch_last:  # a convolution's output: (N, C, H, W) over (C, H, W, N) memory
         x_np = np.ascontiguousarray(x_np.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
-    g_np, w_np, b_np = rng.standard_normal(x_np.shape), rng.standard_normal(5), rng.standard_normal(5)
+    g_np = rng.standard_normal(x_np.shape)
+    w_np, b_np = rng.standard_normal(5), rng.standard_normal(5)
 
     def run():
         x = mg.tensor(x_np, dtype=np.float64, requires_grad=True)
