@@ -76,15 +76,14 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         g = analytic[slot]
         a = np.zeros(x.shape) if g is None else backend.to_numpy(g.data)
         n = np.zeros(x.shape)
-        flat = x.reshape(-1)  # a view: perturbing it perturbs the input in place
-        for k in range(flat.size):
-            original = float(flat[k])
-            flat[k] = original + eps
+        for index in np.ndindex(*x.shape):  # in place, in any memory order (x may be a view)
+            original = float(x[index])
+            x[index] = original + eps
             up = value()
-            flat[k] = original - eps
+            x[index] = original - eps
             down = value()
-            flat[k] = original
-            n.reshape(-1)[k] = (up - down) / (2 * eps)
+            x[index] = original
+            n[index] = (up - down) / (2 * eps)
         bad = np.abs(a - n) > atol + rtol * np.abs(n)
         if bad.any():
             if not raise_exception:
