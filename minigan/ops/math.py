@@ -306,9 +306,23 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
+        if not is_grad_enabled() and a.ndim == 2 and b.ndim == 2:
+            return tuple(Tensor(_product_laid_out_like(like.data, left, right)) if needed
+                         else None for like, left, right, needed in (
+                             (a, g.data, b.data.T, ctx.needs_input_grad[0]),
+                             (b, a.data.T, g.data, ctx.needs_input_grad[1])))
         ga = sum_to(g @ b.transpose(-1, -2), a.shape) if ctx.needs_input_grad[0] else None
         gb = sum_to(a.transpose(-1, -2) @ g, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
+
+
+def _product_laid_out_like(like, left, right):
+    """left @ right, in the memory order of the matrix ``like`` (the operand it is the gradient
+    of). A linear layer's input is often a flattened convolution output, column-major: its
+    gradient in that order flows back through the flatten and on without a transposing copy."""
+    if like.T.flags.c_contiguous and not like.flags.c_contiguous:
+        return threads.matmul(right.T, left.T).T
+    return threads.matmul(left, right)
 
 
 def matmul(a, b) -> Tensor:
@@ -459,9 +473,13 @@ class Reshape(Function):
             return reshape(g, x.shape)
         # x was laid out in another order (a convolution's batch-last output, flattened for a
         # linear layer): give the gradient that order too, so that the elementwise backward
-        # steps that meet it and x's saved values walk one memory order, not two.
+        # steps that meet it and x's saved values walk one memory order, not two. A gradient
+        # that arrives in that order already (see MatMul's backward) reshapes to a view of it.
+        view = g.data.reshape(x.shape)
+        if view.strides == x.data.strides:
+            return Tensor(view)
         out = xp_of(x.data).empty_like(x.data)
-        out[...] = g.data.reshape(x.shape)
+        out[...] = view
         return Tensor(out)
 
 

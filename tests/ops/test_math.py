@@ -231,6 +231,27 @@ def test_matmul_gradcheck(shapes, seed):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
+@given(n=st.integers(1, 4), k=st.integers(1, 4), m=st.integers(1, 4),
+       transposed=st.tuples(st.booleans(), st.booleans()), seed=SEEDS)
+@GRAD
+def test_matmul_of_column_major_operands_gradcheck(n, k, m, transposed, seed):
+    # A transposed view (a linear layer's weight, a flattened convolution output) is
+    # column-major; its gradient is built in that order, a separate path in MatMul's backward.
+    def operand(shape, flip, seed):
+        return normal(seed, shape[::-1]).T if flip else normal(seed, shape)
+    a, b = operand((n, k), transposed[0], seed), operand((k, m), transposed[1], seed + 1)
+    assert gradcheck(M.matmul, [a, b])
+
+
+def test_matmul_gradient_takes_the_memory_order_of_its_operand():
+    a = mg.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    column_major = M.permute(a, (1, 0))               # (3, 4)
+    b = mg.tensor(np.arange(8.0).reshape(4, 2))
+    (grad,) = mg.autograd.grad((column_major @ b).sum(), [column_major])
+    np.testing.assert_array_equal(grad.numpy(), np.ones((3, 2)) @ b.numpy().T)
+    assert grad.numpy().T.flags.c_contiguous
+
+
 @given(shapes=matmul_shapes(), seed=SEEDS)
 @GRADGRAD
 def test_matmul_gradgradcheck(shapes, seed):
