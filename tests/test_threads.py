@@ -144,12 +144,15 @@ def test_openblas_runs_single_threaded_inside_and_is_restored_after():
 def test_split_matmul_equals_the_product(split_everything, m, k, n, dtype, seed):
     rng = np.random.default_rng(seed)
     a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    # a bias of each kind: per row (a convolution's channels), per column (a linear layer's)
+    add = rng.standard_normal([(m, 1), (1, n), (m, n)][seed % 3]).astype(dtype)
     exact = a.astype(np.float64) @ b.astype(np.float64)
-    out = threads.matmul(a, b)
-    assert out.shape == (m, n) and out.dtype == dtype
+    out, biased = threads.matmul(a, b), threads.matmul(a, b, add=add)
+    assert out.shape == biased.shape == (m, n) and out.dtype == biased.dtype == dtype
     eps = np.finfo(dtype).eps
     bound = k * eps * (np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64))
     assert (np.abs(out - exact) <= 2 * bound + eps).all()
+    assert (np.abs(biased - (exact + add)) <= 2 * bound + 2 * eps * (1 + np.abs(add))).all()
 
 
 def test_matmul_leaves_other_shapes_and_arrays_to_numpy():
