@@ -9,6 +9,7 @@ from __future__ import annotations
 from minigan import backend
 from minigan.autograd import Tensor
 from minigan.ops import activation as _act
+from minigan.ops import linear as _linear
 from minigan.ops import loss as _loss
 from minigan.ops import math as _math
 from minigan.ops.activation import log_sigmoid as logsigmoid  # noqa: F401
@@ -32,6 +33,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: weight of shape {weight.shape} expects input of shape "
                          f"(*, {weight.shape[1]}), got {input.shape}")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    if input.ndim == 2:  # one Function: the bias is added inside the product's slabs
+        return _linear.linear(input, weight, bias)
     out = _math.matmul(input, _math.transpose(weight, 0, 1))
     return out if bias is None else out + bias
 

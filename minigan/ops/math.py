@@ -307,7 +307,7 @@ class MatMul(Function):
     def backward(ctx, g):
         a, b = ctx.inputs
         if not is_grad_enabled() and a.ndim == 2 and b.ndim == 2:
-            return tuple(Tensor(_product_laid_out_like(like.data, left, right)) if needed
+            return tuple(Tensor(product_laid_out_like(like.data, left, right)) if needed
                          else None for like, left, right, needed in (
                              (a, g.data, b.data.T, ctx.needs_input_grad[0]),
                              (b, a.data.T, g.data, ctx.needs_input_grad[1])))
@@ -316,7 +316,7 @@ class MatMul(Function):
         return ga, gb
 
 
-def _product_laid_out_like(like, left, right):
+def product_laid_out_like(like, left, right):
     """left @ right, in the memory order of the matrix ``like`` (the operand it is the gradient
     of). A linear layer's input is often a flattened convolution output, column-major: its
     gradient in that order flows back through the flatten and on without a transposing copy."""

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import minigan as mg
 from minigan import nn
 from minigan.autograd import Tensor
-from minigan.gradcheck import gradcheck
+from minigan.gradcheck import gradcheck, gradgradcheck
 from minigan.nn import functional as F
 
 sizes = st.integers(1, 5)
@@ -24,6 +24,21 @@ def test_linear_gradcheck(batch, n_in, n_out, seed):
     x, w, b = (rng.standard_normal(s) for s in ((batch, n_in), (n_out, n_in), (n_out,)))
     assert gradcheck(F.linear, (x, w, b))
     assert gradcheck(lambda x, w: F.linear(x, w), (x, w))
+
+
+@settings(max_examples=10, deadline=None)
+@given(batch=sizes, n_in=sizes, n_out=sizes, seed=st.integers(0, 2**16))
+def test_linear_gradgradcheck(batch, n_in, n_out, seed):
+    # A gradient penalty differentiates a dense critic's input gradient again.
+    rng = np.random.default_rng(seed)
+    x, w, b = (rng.standard_normal(s) for s in ((batch, n_in), (n_out, n_in), (n_out,)))
+    assert gradgradcheck(lambda x, w, b: F.linear(x, w, b) ** 2, (x, w, b))
+
+
+def test_linear_refuses_a_bias_of_the_wrong_shape():
+    x, w = Tensor(np.ones((4, 3))), Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\), got \(4, 2\)"):
+        F.linear(x, w, Tensor(np.ones((4, 2))))
 
 
 @settings(max_examples=15, deadline=None)
