@@ -272,6 +272,8 @@ def matmul(a, b, add=None):
         if _num_threads < 2 or m * k * n < (MIN_PARALLEL_SUM_MACS if split_sum
                                             else MIN_PARALLEL_MACS):
             return _plus(a @ b, add)
+        if split_sum and n > m:  # OpenBLAS sums long rows faster into a tall result than a wide
+            return matmul(b.T, a.T, None if add is None else add.T).T   # one: 0.39 vs 0.49 ms
         if split_sum:
             partial = {}
 
