@@ -174,6 +174,10 @@ def test_split_im2col_and_col2im_are_bit_identical(split_everything, n, c, h, k,
     cols = rng.standard_normal((c, k, k, oh, oh, n))
     args = ((k, k), (s, s), (p, p), (h, h))
     np.testing.assert_array_equal(_col2im(cols, *args), serially(lambda: _col2im(cols, *args)))
+    bias = rng.standard_normal(c)
+    with_bias = _col2im(cols, *args, bias)
+    np.testing.assert_array_equal(with_bias, serially(lambda: _col2im(cols, *args, bias)))
+    np.testing.assert_array_equal(with_bias, _col2im(cols, *args) + bias.reshape(-1, 1, 1, 1))
 
 
 def test_parallel_map_splits_along_the_outermost_axis_in_memory(split_everything):

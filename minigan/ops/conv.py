@@ -183,11 +183,12 @@ def _im2col(x, kernel, stride, padding):
     return cols.reshape(c * kh * kw, oh * ow * n)
 
 
-def _col2im(cols, kernel, stride, padding, out_size):
+def _col2im(cols, kernel, stride, padding, out_size, bias=None):
     """Add the columns back into an image: the adjoint of :func:`_im2col`.
 
     ``cols`` is (C, kh, kw, H, W, N); the result is (C, OH, OW, N) where OH, OW = ``out_size``
-    (a view into a padded buffer, cropped by ``padding``).
+    (a view into a padded buffer, cropped by ``padding``), plus ``bias`` (C,) if given: added
+    to each slab of channels while it is still in the cache.
     """
     xp = xp_of(cols)
     c, kh, kw, h, w, n = cols.shape
@@ -214,13 +215,10 @@ def _col2im(cols, kernel, stride, padding, out_size):
                 phase[:, :h, w:] = 0
                 for i, j in offsets[1:]:
                     phase[:, i // sh:i // sh + h, j // sw:j // sw + w] += cols[lo:hi, i, j]
+        if bias is not None:
+            buffer[lo:hi, ph:ph + oh, pw:pw + ow] += bias[lo:hi].reshape(-1, 1, 1, 1)
     threads.parallel_for(add, c, like=cols)
     return buffer[:, ph:ph + oh, pw:pw + ow, :]
-
-
-def _add_bias(out_chwn, b):
-    if b is not None:
-        out_chwn += b.reshape(-1, 1, 1, 1)
 
 
 def _bias_grad(g: Tensor) -> Tensor:
@@ -311,8 +309,7 @@ class ConvTranspose2d(Function):
         ctx.stride, ctx.padding = stride, padding
         cols = threads.matmul(w.reshape(cin, cout * kh * kw).T,
                               _batch_last(x).reshape(cin, h * wd * n))
-        out = _col2im(cols.reshape(cout, kh, kw, h, wd, n), (kh, kw), stride, padding, size)
-        _add_bias(out, b)
+        out = _col2im(cols.reshape(cout, kh, kw, h, wd, n), (kh, kw), stride, padding, size, b)
         return out.transpose(3, 0, 1, 2)
 
     @staticmethod
