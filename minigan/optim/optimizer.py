@@ -230,24 +230,26 @@ class Adam(Optimizer):
         amsgrad = group["amsgrad"]
 
         def update(param, grad, m, v, v_max=None):
-            # The formulas above, in place: two temporaries instead of eight.
-            scratch, step = xp.empty_like(m), xp.empty_like(m)
-            xp.multiply(grad, 1 - beta1, out=scratch)
-            m *= beta1
+            # The formulas above, in place, with one temporary and twelve passes over memory:
+            # m moves toward g as PyTorch's lerp does, m + (1 - beta1)(g - m); and sqrt(1 -
+            # beta2^t) multiplies the step and eps instead of dividing sqrt(v), one pass fewer
+            # for the same quotient (to the last bit or two of float32).
+            scratch = xp.empty_like(m)
+            xp.subtract(grad, m, out=scratch)
+            scratch *= 1 - beta1
             m += scratch
-            xp.multiply(grad, grad, out=scratch)
-            scratch *= 1 - beta2
+            xp.multiply(grad, 1 - beta2, out=scratch)
+            scratch *= grad
             v *= beta2
             v += scratch
             if amsgrad:
                 xp.maximum(v_max, v, out=v_max)
                 v = v_max
-            denom = xp.sqrt(v, out=scratch)
-            denom /= bias_correction2
-            denom += group["eps"]
-            xp.multiply(m, step_size, out=step)
-            step /= denom
-            param -= step
+            xp.sqrt(v, out=scratch)
+            scratch += group["eps"] * bias_correction2
+            xp.divide(m, scratch, out=scratch)
+            scratch *= step_size * bias_correction2
+            param -= scratch
 
         # A large parameter is shared by the threads, slab by slab: the update is elementwise.
         threads.parallel_map(update, param, grad, state["exp_avg"], state["exp_avg_sq"],
