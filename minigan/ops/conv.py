@@ -227,9 +227,12 @@ def _bias_grad(g: Tensor) -> Tensor:
     axes, which walks them one at a time."""
     if is_grad_enabled():
         return g.sum(axis=(0, 2, 3))
-    rows = _batch_last(g.data).reshape(g.shape[1], -1)
+    return Tensor(_row_sums(_batch_last(g.data).reshape(g.shape[1], -1)))
+
+
+def _row_sums(rows):
     ones = xp_of(rows).ones((rows.shape[1], 1), dtype=rows.dtype)
-    return Tensor(threads.matmul(rows, ones).reshape(-1))
+    return threads.matmul(rows, ones).reshape(-1)
 
 
 # ---------------------------------------------------------------- the three Functions
@@ -257,14 +260,14 @@ class Conv2d(Function):
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = gw = gb = None
         if need_x and need_w and not is_grad_enabled():
-            gx, gw = _conv2d_grads_at_once(ctx, g)
+            gx, gw, gb = _conv2d_grads_at_once(ctx, g, need_b)
         if need_x and gx is None:  # the adjoint of the convolution, sized to give back x's shape
             gx = _conv_transpose2d(g, w, None, ctx.stride, ctx.padding,
                                    _lost_rows(x.shape, w.shape, ctx.stride, ctx.padding))
         if need_w and gw is None:
             gw = Conv2dWeightGrad.apply(x, g, kernel=w.shape[2:], stride=ctx.stride,
                                         padding=ctx.padding, cols=ctx.cols)
-        if need_b:
+        if need_b and gb is None:
             gb = _bias_grad(g)
         return gx, gw, gb
 
@@ -321,43 +324,54 @@ class ConvTranspose2d(Function):
         if need_x or need_w:  # both gradients read the columns of g: build them once
             cols = _im2col(g.data, w.shape[2:], ctx.stride, ctx.padding)
         if need_x and need_w and not is_grad_enabled():
-            gx, gw = _conv_transpose2d_grads_at_once(x, w, cols)
+            gx, gw, gb = _conv_transpose2d_grads_at_once(x, w, g, cols, need_b)
         if need_x and gx is None:
             gx = Conv2d.apply(g, w, None, stride=ctx.stride, padding=ctx.padding, cols=cols)
         if need_w and gw is None:  # conv2d's weight gradient, the roles of x and g swapped
             gw = Conv2dWeightGrad.apply(g, x, kernel=w.shape[2:], stride=ctx.stride,
                                         padding=ctx.padding, cols=cols)
-        if need_b:
+        if need_b and gb is None:
             gb = _bias_grad(g)
         return gx, gw, gb
 
 
-def _conv2d_grads_at_once(ctx, g):
-    """conv2d's input and weight gradients without a graph: their two products (the same
-    size) at once, one on each of two threads, then col2im for the input's. The arithmetic
-    of the Functions the graph path uses: a transposed convolution and Conv2dWeightGrad."""
+def _conv2d_grads_at_once(ctx, g, need_b):
+    """conv2d's input, weight (and bias) gradients without a graph: the two products (the
+    same size) at once, one on each of two threads, then col2im for the input's. The
+    arithmetic of the Functions the graph path uses: a transposed convolution and
+    Conv2dWeightGrad. The bias's sums ride with the weight's product."""
     x, w, _ = ctx.inputs
     o, c, kh, kw = w.shape
     rows = _batch_last(g.data)                      # (O, OH, OW, N)
     _, oh, ow, n = rows.shape
     rows = rows.reshape(o, oh * ow * n)
     weights = w.data.reshape(o, c * kh * kw)
-    cols, gw = threads.run_together(lambda: threads.matmul(weights.T, rows),
-                                    lambda: threads.matmul(ctx.cols, rows.T).T, like=ctx.cols)
+    cols, (gw, gb) = threads.run_together(
+        lambda: threads.matmul(weights.T, rows),
+        lambda: (threads.matmul(ctx.cols, rows.T).T, _row_sums(rows) if need_b else None),
+        like=ctx.cols)
     gx = _col2im(cols.reshape(c, kh, kw, oh, ow, n), (kh, kw), ctx.stride, ctx.padding,
                  x.shape[2:])
-    return Tensor(gx.transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape))
+    return Tensor(gx.transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape)), _maybe_tensor(gb)
 
 
-def _conv_transpose2d_grads_at_once(x, w, cols):
-    """conv_transpose2d's input and weight gradients without a graph, from the columns of its
-    output gradient: the two products at once on two threads (see above)."""
+def _conv_transpose2d_grads_at_once(x, w, g, cols, need_b):
+    """conv_transpose2d's input, weight (and bias) gradients without a graph, from the columns
+    of its output gradient g: the two products at once on two threads (see above)."""
     cin, cout, kh, kw = w.shape
     n, _, h, wd = x.shape
     images = _batch_last(x.data).reshape(cin, h * wd * n)
-    gx, gw = threads.run_together(lambda: threads.matmul(w.data.reshape(cin, cout * kh * kw), cols),
-                                  lambda: threads.matmul(cols, images.T).T, like=cols)
-    return Tensor(gx.reshape(cin, h, wd, n).transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape))
+    rows = _batch_last(g.data).reshape(cout, -1) if need_b else None
+    gx, (gw, gb) = threads.run_together(
+        lambda: threads.matmul(w.data.reshape(cin, cout * kh * kw), cols),
+        lambda: (threads.matmul(cols, images.T).T, _row_sums(rows) if need_b else None),
+        like=cols)
+    return (Tensor(gx.reshape(cin, h, wd, n).transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape)),
+            _maybe_tensor(gb))
+
+
+def _maybe_tensor(array):
+    return None if array is None else Tensor(array)
 
 
 def _lost_rows(x_shape, w_shape, stride, padding):
