@@ -286,6 +286,16 @@ def matmul(a, b, add=None):
                 first += part
             return _plus(first, add)
         out = numpy.empty((m, n), dtype=numpy.result_type(a, b))
+        if m > 4 * n:  # a tall, narrow result: slabs of rows (columns would be too thin)
+            rows_of_add = add is not None and numpy.ndim(add) == 2 and numpy.shape(add)[0] > 1
+
+            def row_slab(lo, hi):
+                part = out[lo:hi]
+                numpy.matmul(a[lo:hi], b, out=part)
+                if add is not None:
+                    part += add[lo:hi] if rows_of_add else add
+            _split(row_slab, m)
+            return out
         columns_of_add = add is not None and numpy.ndim(add) == 2 and numpy.shape(add)[1] > 1
 
         def column_slab(lo, hi):
