@@ -96,6 +96,35 @@ def test_run_together_raises_a_failure_of_either(split_everything):
         threads.run_together(lambda: 1, fail, like=np.empty(2))
 
 
+@pytest.mark.parametrize("one_thread", [False, True])
+def test_run_together_then_covers_its_range_once_after_first(split_everything, one_thread):
+    import time
+    covered = np.zeros(10, int)
+
+    def first():
+        time.sleep(0.01)  # the other thread is done first: it must wait for this result
+        return 5
+
+    def then(result, lo, hi):
+        assert result == 5
+        covered[lo:hi] += 1
+    run = lambda: threads.run_together(first, lambda: "b", like=np.empty(2), then=then,  # noqa
+                                       length=10)
+    assert (serially(run) if one_thread else run()) == (5, "b")
+    assert (covered == 1).all()
+
+
+def test_run_together_skips_then_when_first_fails(split_everything):
+    ran = []
+
+    def first():
+        raise RuntimeError("the first failed")
+    with pytest.raises(RuntimeError, match="first failed"):
+        threads.run_together(first, lambda: None, like=np.empty(2),
+                             then=lambda r, lo, hi: ran.append(lo), length=4)
+    assert ran == []
+
+
 def test_work_on_other_arrays_runs_on_the_calling_thread(split_everything):
     seen = []
     threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 8, like=[0.0] * 8)

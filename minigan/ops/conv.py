@@ -190,15 +190,24 @@ def _col2im(cols, kernel, stride, padding, out_size, bias=None):
     (a view into a padded buffer, cropped by ``padding``), plus ``bias`` (C,) if given: added
     to each slab of channels while it is still in the cache.
     """
-    xp = xp_of(cols)
-    c, kh, kw, h, w, n = cols.shape
+    image, add = _col2im_by_channels(cols.shape, cols.dtype, xp_of(cols), kernel, stride,
+                                     padding, out_size, bias)
+    threads.parallel_for(lambda lo, hi: add(cols, lo, hi), cols.shape[0], like=cols)
+    return image
+
+
+def _col2im_by_channels(shape, dtype, xp, kernel, stride, padding, out_size, bias=None):
+    """col2im in two halves: the image it will fill, and ``add(cols, lo, hi)``, which fills its
+    channels lo..hi from columns of ``shape``. (So that the columns can still be on their way
+    when the image is set up.)"""
+    c, kh, kw, h, w, n = shape
     (sh, sw), (ph, pw), (oh, ow) = stride, padding, out_size
     # The buffer holds every contribution, plus room when output_padding reaches past them.
     bh = max((h - 1) * sh + kh, ph + oh)
     bw = max((w - 1) * sw + kw, pw + ow)
-    buffer = xp.empty((c, bh, bw, n), dtype=cols.dtype)
+    buffer = xp.empty((c, bh, bw, n), dtype=dtype)
 
-    def add(lo, hi):  # channels lo..hi
+    def add(cols, lo, hi):
         # Kernel offset (i, j) lands on the cells of one phase of the stride, (i % sh, j % sw),
         # shifted by (i // sh, j // sw) within it. Each phase's first offset is written rather
         # than added, and only the cells it misses are zeroed: the same sums, in the same order,
@@ -217,8 +226,7 @@ def _col2im(cols, kernel, stride, padding, out_size, bias=None):
                     phase[:, i // sh:i // sh + h, j // sw:j // sw + w] += cols[lo:hi, i, j]
         if bias is not None:
             buffer[lo:hi, ph:ph + oh, pw:pw + ow] += bias[lo:hi].reshape(-1, 1, 1, 1)
-    threads.parallel_for(add, c, like=cols)
-    return buffer[:, ph:ph + oh, pw:pw + ow, :]
+    return buffer[:, ph:ph + oh, pw:pw + ow, :], add
 
 
 def _bias_grad(g: Tensor) -> Tensor:
@@ -336,23 +344,25 @@ class ConvTranspose2d(Function):
 
 
 def _conv2d_grads_at_once(ctx, g, need_b):
-    """conv2d's input, weight (and bias) gradients without a graph: the two products (the
-    same size) at once, one on each of two threads, then col2im for the input's. The
-    arithmetic of the Functions the graph path uses: a transposed convolution and
-    Conv2dWeightGrad. The bias's sums ride with the weight's product."""
+    """conv2d's input, weight (and bias) gradients without a graph, on two threads at once:
+    the input's product (a transposed convolution's) and then its col2im here, the weight's
+    product (Conv2dWeightGrad's) on the other thread, which then helps with the col2im. The
+    bias's sums go with the input's product, the shorter of the two."""
     x, w, _ = ctx.inputs
     o, c, kh, kw = w.shape
     rows = _batch_last(g.data)                      # (O, OH, OW, N)
     _, oh, ow, n = rows.shape
     rows = rows.reshape(o, oh * ow * n)
     weights = w.data.reshape(o, c * kh * kw)
-    cols, (gw, gb) = threads.run_together(
-        lambda: threads.matmul(weights.T, rows),
-        lambda: (threads.matmul(ctx.cols, rows.T).T, _row_sums(rows) if need_b else None),
-        like=ctx.cols)
-    gx = _col2im(cols.reshape(c, kh, kw, oh, ow, n), (kh, kw), ctx.stride, ctx.padding,
-                 x.shape[2:])
-    return Tensor(gx.transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape)), _maybe_tensor(gb)
+    shape = (c, kh, kw, oh, ow, n)
+    image, add = _col2im_by_channels(shape, rows.dtype, xp_of(rows), (kh, kw), ctx.stride,
+                                     ctx.padding, x.shape[2:])
+    (cols, gb), gw = threads.run_together(
+        lambda: (threads.matmul(weights.T, rows).reshape(shape),
+                 _row_sums(rows) if need_b else None),
+        lambda: threads.matmul(ctx.cols, rows.T).T,
+        like=ctx.cols, then=lambda first, lo, hi: add(first[0], lo, hi), length=c)
+    return Tensor(image.transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape)), _maybe_tensor(gb)
 
 
 def _conv_transpose2d_grads_at_once(x, w, g, cols, need_b):
@@ -362,10 +372,10 @@ def _conv_transpose2d_grads_at_once(x, w, g, cols, need_b):
     n, _, h, wd = x.shape
     images = _batch_last(x.data).reshape(cin, h * wd * n)
     rows = _batch_last(g.data).reshape(cout, -1) if need_b else None
-    gx, (gw, gb) = threads.run_together(
-        lambda: threads.matmul(w.data.reshape(cin, cout * kh * kw), cols),
-        lambda: (threads.matmul(cols, images.T).T, _row_sums(rows) if need_b else None),
-        like=cols)
+    (gx, gb), gw = threads.run_together(  # the bias's sums with the shorter product
+        lambda: (threads.matmul(w.data.reshape(cin, cout * kh * kw), cols),
+                 _row_sums(rows) if need_b else None),
+        lambda: threads.matmul(cols, images.T).T, like=cols)
     return (Tensor(gx.reshape(cin, h, wd, n).transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape)),
             _maybe_tensor(gb))
 
