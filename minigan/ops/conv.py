@@ -30,7 +30,9 @@ How the arithmetic is laid out (see DESIGN.md, "Performance"):
   in the order it wants and its layout change costs nothing.
 * Every core works (:mod:`minigan.threads`): the copies and adds are split by channel, and each
   product into independent parts, over minigan's threads, with OpenBLAS kept to one thread so
-  that its idle workers do not spin on the cores ours need.
+  that its idle workers do not spin on the cores ours need. In a backward without a graph to
+  record, the input's and the weight's gradient products run at once, one per core, and the
+  col2im that follows the first is shared as each thread comes free.
 """
 from __future__ import annotations
 
