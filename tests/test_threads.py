@@ -17,7 +17,9 @@ import minigan as mg
 from minigan import optim, threads
 from minigan.nn import functional as F
 from minigan.ops.activation import leaky_relu
-from minigan.ops.conv import _col2im, _im2col, conv2d, conv_transpose2d
+from minigan.ops.columns import col2im as _col2im
+from minigan.ops.columns import im2col as _im2col
+from minigan.ops.conv import conv2d, conv_transpose2d
 
 # The fixture below only sets the pool up; nothing in it changes between drawn examples.
 SPLIT = settings(max_examples=20, deadline=None,

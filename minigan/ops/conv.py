@@ -15,7 +15,8 @@ gradients are the same correlation of an output gradient with an input's windows
 them has a backward written with the others, so convolutions can be differentiated any number
 of times (WGAN-GP differentiates a critic's input gradient).
 
-How the arithmetic is laid out (see DESIGN.md, "Performance"):
+How the arithmetic is laid out (see DESIGN.md, "Performance"; the copies are in
+``ops/columns.py``):
 
 * im2col: pad the input into a buffer laid out (C, H, W, N), take a zero-copy strided view of
   its windows, shaped (C, kh, kw, OH, OW, N), and copy it once into a (C*kh*kw, OH*OW*N) matrix.
@@ -40,6 +41,8 @@ import numbers
 
 from minigan import backend, threads
 from minigan.autograd import Function, Tensor, is_grad_enabled
+from minigan.ops import columns
+from minigan.ops.columns import conv_output_size  # noqa: F401 (im2col's, and this API's)
 
 xp_of = backend.get_array_module
 
@@ -60,11 +63,6 @@ def _pair(value, what: str, op: str) -> tuple:
     if len(pair) != 2 or any(p != v for p, v in zip(pair, value)):
         raise ValueError(f"{op}: {what} must be an int or a pair of ints, got {value!r}")
     return pair
-
-
-def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
-    """Height (or width) of ``conv2d``'s output: (size + 2 padding - kernel) // stride + 1."""
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
@@ -142,102 +140,13 @@ def check_conv_transpose2d(op: str, input, weight, bias=None, stride=1, padding=
     return stride, padding, output_padding
 
 
-# ---------------------------------------------------------------- im2col and col2im (arrays)
-
-
-def _batch_last(x):
-    """(N, C, H, W) -> a C-contiguous (C, H, W, N) array; free when x is a view of such memory."""
-    chwn = x.transpose(1, 2, 3, 0)
-    if chwn.flags.c_contiguous:
-        return chwn
-    out = xp_of(x).empty(chwn.shape, dtype=x.dtype)
-
-    def copy(lo, hi):  # channels lo..hi
-        out[lo:hi] = chwn[lo:hi]
-    threads.parallel_for(copy, out.shape[0], like=out)
-    return out
-
-
-def _im2col(x, kernel, stride, padding):
-    """The columns of ``x`` (N, C, H, W): a (C*kh*kw, OH*OW*N) matrix whose entry
-    ((c, i, j), (oh, ow, n)) is padded x[n, c, oh*sh + i, ow*sw + j]."""
-    xp = xp_of(x)
-    n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    oh, ow = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
-    chwn = x.transpose(1, 2, 3, 0)
-    # Without padding the windows are a view of x itself: the single copy below does the layout
-    # change too. With padding, x is copied into the middle of a buffer whose border is zeroed.
-    padded = xp.empty((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype) if ph or pw else chwn
-    cs, hs, ws, ns = padded.strides
-    windows = xp.lib.stride_tricks.as_strided(
-        padded, shape=(c, kh, kw, oh, ow, n), strides=(cs, hs, ws, hs * sh, ws * sw, ns))
-    cols = xp.empty(windows.shape, dtype=x.dtype)
-
-    def copy(lo, hi):  # channels lo..hi
-        if ph or pw:
-            part = padded[lo:hi]
-            part[:, :ph] = part[:, ph + h:] = 0
-            part[:, ph:ph + h, :pw] = part[:, ph:ph + h, pw + w:] = 0
-            part[:, ph:ph + h, pw:pw + w] = chwn[lo:hi]
-        cols[lo:hi] = windows[lo:hi]
-    threads.parallel_for(copy, c, like=cols)
-    return cols.reshape(c * kh * kw, oh * ow * n)
-
-
-def _col2im(cols, kernel, stride, padding, out_size, bias=None):
-    """Add the columns back into an image: the adjoint of :func:`_im2col`.
-
-    ``cols`` is (C, kh, kw, H, W, N); the result is (C, OH, OW, N) where OH, OW = ``out_size``
-    (a view into a padded buffer, cropped by ``padding``), plus ``bias`` (C,) if given: added
-    to each slab of channels while it is still in the cache.
-    """
-    image, add = _col2im_by_channels(cols.shape, cols.dtype, xp_of(cols), kernel, stride,
-                                     padding, out_size, bias)
-    threads.parallel_for(lambda lo, hi: add(cols, lo, hi), cols.shape[0], like=cols)
-    return image
-
-
-def _col2im_by_channels(shape, dtype, xp, kernel, stride, padding, out_size, bias=None):
-    """col2im in two halves: the image it will fill, and ``add(cols, lo, hi)``, which fills its
-    channels lo..hi from columns of ``shape``. (So that the columns can still be on their way
-    when the image is set up.)"""
-    c, kh, kw, h, w, n = shape
-    (sh, sw), (ph, pw), (oh, ow) = stride, padding, out_size
-    # The buffer holds every contribution, plus room when output_padding reaches past them.
-    bh = max((h - 1) * sh + kh, ph + oh)
-    bw = max((w - 1) * sw + kw, pw + ow)
-    buffer = xp.empty((c, bh, bw, n), dtype=dtype)
-
-    def add(cols, lo, hi):
-        # Kernel offset (i, j) lands on the cells of one phase of the stride, (i % sh, j % sw),
-        # shifted by (i // sh, j // sw) within it. Each phase's first offset is written rather
-        # than added, and only the cells it misses are zeroed: the same sums, in the same order,
-        # as zeroing the whole buffer and adding every offset, with fewer passes over it.
-        for a in range(sh):
-            for b in range(sw):
-                phase = buffer[lo:hi, a::sh, b::sw]
-                offsets = [(i, j) for i in range(a, kh, sh) for j in range(b, kw, sw)]
-                if not offsets:  # a stride wider than the kernel leaves this phase empty
-                    phase[...] = 0
-                    continue
-                phase[:, :h, :w] = cols[lo:hi, a, b]
-                phase[:, h:] = 0
-                phase[:, :h, w:] = 0
-                for i, j in offsets[1:]:
-                    phase[:, i // sh:i // sh + h, j // sw:j // sw + w] += cols[lo:hi, i, j]
-        if bias is not None:
-            buffer[lo:hi, ph:ph + oh, pw:pw + ow] += bias[lo:hi].reshape(-1, 1, 1, 1)
-    return buffer[:, ph:ph + oh, pw:pw + ow, :], add
-
-
 def _bias_grad(g: Tensor) -> Tensor:
     """g summed over all but the channel axis. Without a graph to record, as a matrix-vector
     product of its (C, H*W*N) memory with ones: 5x faster here than NumPy's sum over three
     axes, which walks them one at a time."""
     if is_grad_enabled():
         return g.sum(axis=(0, 2, 3))
-    return Tensor(_row_sums(_batch_last(g.data).reshape(g.shape[1], -1)))
+    return Tensor(_row_sums(columns.batch_last(g.data).reshape(g.shape[1], -1)))
 
 
 def _row_sums(rows):
@@ -258,7 +167,7 @@ class Conv2d(Function):
         oh, ow = conv_output_size(h, kh, stride[0], padding[0]), conv_output_size(
             wd, kw, stride[1], padding[1])
         if cols is None:
-            cols = _im2col(x, (kh, kw), stride, padding)
+            cols = columns.im2col(x, (kh, kw), stride, padding)
         ctx.cols, ctx.stride, ctx.padding = cols, stride, padding  # cols: for the weight grad
         out = threads.matmul(w.reshape(o, c * kh * kw), cols,
                              add=None if b is None else b.reshape(o, 1))
@@ -294,9 +203,10 @@ class Conv2dWeightGrad(Function):
         kh, kw = kernel
         o, c = g.shape[1], x.shape[1]
         if cols is None:
-            cols = _im2col(x, (kh, kw), stride, padding)
+            cols = columns.im2col(x, (kh, kw), stride, padding)
         ctx.kernel, ctx.stride, ctx.padding = (kh, kw), stride, padding
-        return threads.matmul(cols, _batch_last(g).reshape(o, -1).T).T.reshape(o, c, kh, kw)
+        rows = columns.batch_last(g).reshape(o, -1)
+        return threads.matmul(cols, rows.T).T.reshape(o, c, kh, kw)
 
     @staticmethod
     def backward(ctx, gw):
@@ -321,8 +231,9 @@ class ConvTranspose2d(Function):
                      zip((h, wd), (kh, kw), stride, padding, output_padding))
         ctx.stride, ctx.padding = stride, padding
         cols = threads.matmul(w.reshape(cin, cout * kh * kw).T,
-                              _batch_last(x).reshape(cin, h * wd * n))
-        out = _col2im(cols.reshape(cout, kh, kw, h, wd, n), (kh, kw), stride, padding, size, b)
+                              columns.batch_last(x).reshape(cin, h * wd * n))
+        out = columns.col2im(cols.reshape(cout, kh, kw, h, wd, n), (kh, kw), stride, padding,
+                             size, b)
         return out.transpose(3, 0, 1, 2)
 
     @staticmethod
@@ -332,7 +243,7 @@ class ConvTranspose2d(Function):
         gx = gw = gb = None
         cols = None
         if need_x or need_w:  # both gradients read the columns of g: build them once
-            cols = _im2col(g.data, w.shape[2:], ctx.stride, ctx.padding)
+            cols = columns.im2col(g.data, w.shape[2:], ctx.stride, ctx.padding)
         if need_x and need_w and not is_grad_enabled():
             gx, gw, gb = _conv_transpose2d_grads_at_once(x, w, g, cols, need_b)
         if need_x and gx is None:
@@ -352,13 +263,13 @@ def _conv2d_grads_at_once(ctx, g, need_b):
     bias's sums go with the input's product, the shorter of the two."""
     x, w, _ = ctx.inputs
     o, c, kh, kw = w.shape
-    rows = _batch_last(g.data)                      # (O, OH, OW, N)
+    rows = columns.batch_last(g.data)  # (O, OH, OW, N)
     _, oh, ow, n = rows.shape
     rows = rows.reshape(o, oh * ow * n)
     weights = w.data.reshape(o, c * kh * kw)
     shape = (c, kh, kw, oh, ow, n)
-    image, add = _col2im_by_channels(shape, rows.dtype, xp_of(rows), (kh, kw), ctx.stride,
-                                     ctx.padding, x.shape[2:])
+    image, add = columns.col2im_by_channels(shape, rows.dtype, xp_of(rows), (kh, kw),
+                                            ctx.stride, ctx.padding, x.shape[2:])
     (cols, gb), gw = threads.run_together(
         lambda: (threads.matmul(weights.T, rows).reshape(shape),
                  _row_sums(rows) if need_b else None),
@@ -372,8 +283,8 @@ def _conv_transpose2d_grads_at_once(x, w, g, cols, need_b):
     of its output gradient g: the two products at once on two threads (see above)."""
     cin, cout, kh, kw = w.shape
     n, _, h, wd = x.shape
-    images = _batch_last(x.data).reshape(cin, h * wd * n)
-    rows = _batch_last(g.data).reshape(cout, -1) if need_b else None
+    images = columns.batch_last(x.data).reshape(cin, h * wd * n)
+    rows = columns.batch_last(g.data).reshape(cout, -1) if need_b else None
     (gx, gb), gw = threads.run_together(  # the bias's sums with the shorter product
         lambda: (threads.matmul(w.data.reshape(cin, cout * kh * kw), cols),
                  _row_sums(rows) if need_b else None),
