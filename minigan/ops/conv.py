@@ -140,6 +140,9 @@ def check_conv_transpose2d(op: str, input, weight, bias=None, stride=1, padding=
     return stride, padding, output_padding
 
 
+# ---------------------------------------------------------------- bias gradients
+
+
 def _bias_grad(g: Tensor) -> Tensor:
     """g summed over all but the channel axis. Without a graph to record, as a matrix-vector
     product of its (C, H*W*N) memory with ones: 5x faster here than NumPy's sum over three
