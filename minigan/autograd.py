@@ -21,7 +21,7 @@ import weakref
 
 import numpy
 
-from minigan import backend
+from minigan import anomaly, backend
 
 _grad_enabled = True
 
@@ -73,7 +73,8 @@ class Tensor:
     """
 
     __array_priority__ = 100  # so that ``ndarray * Tensor`` calls Tensor.__rmul__
-    __slots__ = ("data", "grad", "requires_grad", "_node", "name", "__weakref__")
+    __slots__ = ("_data", "_version_counter", "grad", "requires_grad", "_node", "name",
+                 "__weakref__")
 
     def __init__(self, data, requires_grad: bool = False, name: str | None = None):
         if isinstance(data, numpy.generic):  # NumPy ops on 0-d arrays return scalars
@@ -83,11 +84,34 @@ class Tensor:
                             "use minigan.tensor(...) to convert other data")
         if requires_grad and not _is_floating(data.dtype):
             raise TypeError(f"only floating-point tensors can require gradients, got {data.dtype}")
-        self.data = data
+        self._data = data
+        # One counter per array, shared by tensors that share it (``detach``): every in-place
+        # change bumps it, and a node's backward compares it with what it saw at forward time.
+        self._version_counter = [0]
         self.grad: Tensor | None = None
         self.requires_grad = requires_grad
         self._node: Function | None = None  # the Function that made this tensor, if recorded
         self.name = name
+
+    # ---- the values, and how often they were changed in place
+    @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, array):
+        if not backend.is_array(array):
+            raise TypeError(f"Tensor.data must be a NumPy or CuPy array, got {type(array).__name__}")
+        self._data = array
+        self._bump_version()
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's values were changed in place (as PyTorch's)."""
+        return self._version_counter[0]
+
+    def _bump_version(self) -> None:
+        self._version_counter[0] += 1
 
     # ---- what the tensor is
     shape = property(lambda self: tuple(self.data.shape))
@@ -136,8 +160,11 @@ class Tensor:
         return self.numpy().tolist()
 
     def detach(self) -> "Tensor":
-        """The same values, cut from the graph (shares the array)."""
-        return Tensor(self.data)
+        """The same values, cut from the graph (shares the array and its version counter, so
+        an in-place change through either is seen by the graph of the other)."""
+        detached = Tensor(self._data)
+        detached._version_counter = self._version_counter
+        return detached
 
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         if flag and not _is_floating(self.dtype):
@@ -163,23 +190,24 @@ class Tensor:
     def float(self) -> "Tensor":
         return self.to(dtype=numpy.float32)
 
-    def zero_(self) -> "Tensor":
-        self.data[...] = 0
-        return self
-
     # ---- gradients
-    def backward(self, gradient=None, create_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``gradient`` is d(loss)/d(self) and may be omitted only for a one-element tensor.
         With ``create_graph=True`` the gradients are themselves recorded, so they can be
-        differentiated again.
+        differentiated again. As in PyTorch, the graph's saved arrays are freed as the backward
+        passes through it, unless ``retain_graph=True`` (the default is ``create_graph``): a
+        second backward through the same graph then raises instead of using stale memory.
         """
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: nothing in its "
                                "history has requires_grad=True (or it was computed under no_grad)")
         seed = _seed_gradient(self, gradient, "backward()")
-        grads = _run_backward([self], [seed], create_graph=create_graph, wanted=None)
+        retain = create_graph if retain_graph is None else retain_graph
+        grads, _ = _run_backward(_topological_order([self]), [self], [seed],
+                                 create_graph=create_graph, retain_graph=retain, wanted=None)
         for leaf, g in grads.items():
             if not create_graph:  # a private, writable array: ops may share or broadcast theirs
                 g = Tensor(_own_copy(g.data))
@@ -224,6 +252,7 @@ class Function:
 
     inputs: tuple
     needs_input_grad: tuple
+    _released = False  # set when a backward without retain_graph freed what it saved
 
     @staticmethod
     def forward(ctx, *arrays, **params):
@@ -237,14 +266,22 @@ class Function:
     def apply(cls, *inputs, **params) -> Tensor:
         _check_inputs(cls.__name__, inputs)
         ctx = cls()
-        arrays = [None if t is None else t.data for t in inputs]
+        arrays = [None if t is None else t._data for t in inputs]
         out = Tensor(cls.forward(ctx, *arrays, **params))
+        if anomaly.enabled:
+            anomaly.check_forward(cls.__name__, out._data)
         if _grad_enabled:
             needs = tuple(t is not None and t.requires_grad for t in inputs)
             if any(needs):
                 ctx.inputs = inputs
                 ctx.needs_input_grad = needs
+                # What the backward will read: the inputs' values and the output's, as they
+                # are now. An in-place change before the backward would silently change them.
+                ctx._input_versions = tuple(None if t is None else t._version_counter[0]
+                                            for t in inputs)
                 ctx._output = weakref.ref(out)  # weak: the output owns the node, not vice versa
+                if anomaly.enabled:
+                    ctx._created_at = anomaly.creation_site()
                 out.requires_grad = True
                 out._node = ctx
         return out
@@ -312,28 +349,61 @@ def _topological_order(outputs) -> list:
     return order
 
 
-def _run_backward(outputs, seeds, create_graph: bool, wanted) -> dict:
+def _check_versions(node: Function, output: Tensor) -> None:
+    """Refuse to differentiate through values that were changed in place since the forward."""
+    changed = [("output", output, 0)] if output._version_counter[0] else []
+    changed += [(f"input {i}", t, seen) for i, (t, seen)
+                in enumerate(zip(node.inputs, node._input_versions))
+                if t is not None and t._version_counter[0] != seen]
+    if changed:
+        what, t, seen = changed[0]
+        raise RuntimeError(
+            f"one of the tensors needed for {type(node).__name__}'s gradient has been modified "
+            f"in place: its {what}, of shape {t.shape}, is at version {t._version} but was at "
+            f"version {seen} when {type(node).__name__} ran. Fix: compute the loss again after "
+            "the change (reorder the step: backward before optimizer.step()), or change a "
+            "copy (x.clone(), x.detach(), or y = y + 1 instead of y.add_(1)).")
+
+
+def _release(node: Function) -> None:
+    """Free what a node saved for its backward, as PyTorch does after a backward without
+    ``retain_graph``; the node stays in the graph, marked, so a second backward can say why."""
+    vars(node).clear()
+    node.inputs, node._released = (), True
+
+
+_RELEASED = ("{} was already run by a backward and its saved values freed: a second backward "
+             "through the same graph needs retain_graph=True in the first one (or compute the "
+             "loss again)")
+
+
+def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool, wanted):
     """Propagate ``seeds`` from ``outputs`` back through the graph.
 
     Returns ``{tensor: gradient}`` for the leaves (``wanted is None``) or for the tensors in
-    ``wanted``. Only nodes that lie on a path to a wanted tensor run their backward.
+    ``wanted``, and the names of released nodes that a gradient reached (they may hide a
+    wanted tensor; backward() raises at the first). Only nodes that lie on a path to a wanted tensor run their backward; each one
+    that ran is released afterwards unless ``retain_graph``. ``order`` is
+    ``_topological_order(outputs)``.
     """
-    order = _topological_order(outputs)
     if wanted is None:
         targets = {id(t) for t in order if t._node is None}
     else:
         targets = {id(t) for t in wanted}
     # A tensor is useful if it is a target or feeds, through the graph, a useful tensor's input.
+    # A released node has forgotten its inputs, so it may lead to one: the gradient goes there
+    # and the walk says why it stops (backward() raises; grad() raises if an input is missing).
     useful = set(targets)
     for tensor in order:  # parents come before children in ``order``
-        if tensor._node is not None and any(
-                p is not None and id(p) in useful for p in tensor._node.inputs):
+        node = tensor._node
+        if node is not None and (node._released or any(
+                p is not None and id(p) in useful for p in node.inputs)):
             useful.add(id(tensor))
 
     grads: dict[int, Tensor] = {}
     for out, seed in zip(outputs, seeds):
         grads[id(out)] = _accumulate(grads[id(out)], seed, create_graph) if id(out) in grads else seed
-    results = {}
+    results, released_on_the_way = {}, []
     with _GradMode(create_graph):
         for tensor in reversed(order):
             g = grads.pop(id(tensor), None)
@@ -342,13 +412,25 @@ def _run_backward(outputs, seeds, create_graph: bool, wanted) -> dict:
             if id(tensor) in targets:
                 results[tensor] = g
             node = tensor._node
+            if node is not None and node._released and id(tensor) not in targets:
+                if wanted is None:
+                    raise RuntimeError(_RELEASED.format(type(node).__name__))
+                released_on_the_way.append(type(node).__name__)
+                continue
             if node is None or id(tensor) not in useful:
                 continue
+            _check_versions(node, tensor)
             node.needs_input_grad = tuple(
                 p is not None and p.requires_grad and id(p) in useful for p in node.inputs)
-            input_grads = node.backward(node, g)
+            if anomaly.enabled:
+                with anomaly.running_backward_of(node):
+                    input_grads = node.backward(node, g)
+            else:
+                input_grads = node.backward(node, g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
+            if anomaly.enabled:
+                anomaly.check_backward(node, input_grads)
             for parent, pg, needed in zip(node.inputs, input_grads, node.needs_input_grad):
                 if not needed or pg is None:
                     continue
@@ -357,16 +439,23 @@ def _run_backward(outputs, seeds, create_graph: bool, wanted) -> dict:
                                        f"shape {pg.shape} for an input of shape {parent.shape}")
                 key = id(parent)
                 grads[key] = _accumulate(grads[key], pg, create_graph) if key in grads else pg
-    return results
+            if not retain_graph:
+                _release(node)
+    return results, released_on_the_way
 
 
-def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False,
-         retain_graph: bool | None = None, allow_unused: bool = False):
+_UNUSED = ("autograd.grad: input {} (shape {}) was not used to compute the outputs; pass "
+           "allow_unused=True to get None for it")
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
 
     Mirrors ``torch.autograd.grad``. With ``create_graph=True`` the returned gradients are part
     of the graph, so a loss built from them (a gradient penalty) can be differentiated again.
-    ``retain_graph`` is accepted for PyTorch compatibility: minigan never frees a graph early.
+    The nodes it passes through are freed unless ``retain_graph`` (default: ``create_graph``,
+    so a gradient penalty's graph stays whole for the loss's own backward).
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
@@ -381,13 +470,24 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False,
             raise ValueError(f"autograd.grad: output of shape {o.shape} does not require grad; "
                              "it does not depend on any input that requires grad")
     seeds = [_seed_gradient(o, g, "autograd.grad") for o, g in zip(outputs, grad_outputs)]
-    found = _run_backward(outputs, seeds, create_graph=create_graph, wanted=inputs)
+    retain = create_graph if retain_graph is None else retain_graph
+    order = _topological_order(outputs)
+    # An input the graph cannot reach is refused before the walk, which may free the graph
+    # (unless a freed node hides what lies behind it: then the walk says so).
+    in_graph = {id(t) for t in order}
+    if not any(t._node is not None and t._node._released for t in order):
+        for i, t in enumerate(inputs):
+            if id(t) not in in_graph and not allow_unused:
+                raise ValueError(_UNUSED.format(i, t.shape))
+    found, released = _run_backward(order, outputs, seeds, create_graph=create_graph,
+                                     retain_graph=retain, wanted=inputs)
     result = []
     for i, t in enumerate(inputs):
         g = found.get(t)
+        if g is None and released:
+            raise RuntimeError(_RELEASED.format(released[0]))
         if g is None and not allow_unused:
-            raise ValueError(f"autograd.grad: input {i} (shape {t.shape}) was not used to compute "
-                             "the outputs; pass allow_unused=True to get None for it")
+            raise ValueError(_UNUSED.format(i, t.shape))
         if g is not None and not create_graph:
             g = Tensor(_own_copy(g.data))
         result.append(g)
@@ -428,3 +528,7 @@ def as_tensor_like(value, like: Tensor) -> Tensor:
     elif _is_floating(array.dtype):
         array = array.astype(backend.get_default_dtype(), copy=False)
     return Tensor(array)
+
+
+detect_anomaly = anomaly.detect_anomaly
+set_detect_anomaly = anomaly.set_detect_anomaly

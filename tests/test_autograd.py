@@ -37,8 +37,8 @@ def test_diamond_graph_adds_both_paths():
 def test_grad_accumulates_across_backward_calls_until_reset():
     x = leaf([1.0, 2.0])
     loss = (x * x).sum()
+    loss.backward(retain_graph=True)  # keep the graph, so that it can run twice
     loss.backward()
-    loss.backward()  # minigan keeps the graph, so the same graph can run twice
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
     x.grad = None
     (x * 3.0).sum().backward()
@@ -103,7 +103,7 @@ def test_deep_chain_does_not_hit_the_recursion_limit():
     y = x
     for _ in range(max(5000, sys.getrecursionlimit() + 1000)):
         y = y + 1.0
-    y.sum().backward()
+    y.sum().backward(retain_graph=True)
     assert x.grad.item() == 1.0
     g, = autograd.grad(y.sum(), x, create_graph=True)
     assert g.item() == 1.0
@@ -195,7 +195,8 @@ def test_autograd_grad_with_grad_outputs_and_an_intermediate_input():
     x = leaf([1.0, 2.0])
     h = x * x
     y = h * 3.0
-    gh, = autograd.grad(y, h, grad_outputs=mg.tensor([1.0, 10.0], dtype=np.float64))
+    gh, = autograd.grad(y, h, grad_outputs=mg.tensor([1.0, 10.0], dtype=np.float64),
+                        retain_graph=True)
     np.testing.assert_array_equal(gh.numpy(), [3.0, 30.0])
     gx, = autograd.grad(y, x, grad_outputs=mg.tensor([1.0, 10.0], dtype=np.float64))
     np.testing.assert_array_equal(gx.numpy(), [6.0, 120.0])
@@ -347,3 +348,90 @@ def test_mg_tensor_copies_its_data():
     t = mg.tensor(data)
     data[0] = 100.0
     assert t.numpy()[0] == 1.0
+
+
+# ---------------------------------------------------------------- freeing the graph
+
+def _intermediate_ref(seed=0):
+    """A loss whose intermediate activation only the graph holds, and a weak reference to it."""
+    import weakref
+
+    x = leaf(np.random.default_rng(seed).standard_normal((5, 4)))
+    hidden = M.exp(x) * 2.0
+    loss = (hidden * hidden).sum()
+    return x, loss, weakref.ref(hidden)
+
+
+def test_backward_frees_what_the_graph_saved():
+    x, loss, hidden = _intermediate_ref()
+    assert hidden() is not None, "the graph keeps the activation for the backward"
+    loss.backward()
+    assert hidden() is None, "after backward the activation is freed"
+    assert x.grad is not None
+
+
+def test_retain_graph_keeps_it_for_a_second_backward():
+    x, loss, hidden = _intermediate_ref()
+    loss.backward(retain_graph=True)
+    assert hidden() is not None
+    first = x.grad.numpy().copy()
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first)
+
+
+def test_a_second_backward_through_a_freed_graph_raises():
+    x, loss, _ = _intermediate_ref()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="already run by a backward.*retain_graph=True"):
+        loss.backward()
+    x2, loss2, _ = _intermediate_ref()
+    autograd.grad(loss2, x2)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        autograd.grad(loss2, x2)
+
+
+def test_create_graph_retains_by_default_as_a_gradient_penalty_needs():
+    x = leaf([0.5, -1.0])
+    y = (M.exp(x) * x).sum()
+    (g,) = autograd.grad(y, x, create_graph=True)  # retain_graph defaults to create_graph
+    (g * g).sum().backward()
+    expected = 2 * (np.exp(x.numpy()) * (1 + x.numpy())) * np.exp(x.numpy()) * (2 + x.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
+
+
+def test_backward_takes_pytorch_s_positional_order():
+    x = leaf([2.0])
+    y = x * x
+    y.backward(mg.tensor([1.0], dtype=np.float64), True)  # gradient, retain_graph
+    y.backward()
+    assert x.grad.item() == 8.0
+
+
+def test_a_training_step_does_not_grow_memory():
+    import tracemalloc
+
+    from minigan import nn, optim
+
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 1))
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    x = mg.randn(256, 64)
+
+    def step():
+        opt.zero_grad()
+        (model(x) ** 2).mean().backward()
+        opt.step()
+
+    for _ in range(3):  # Adam's state and any caches are allocated here
+        step()
+    tracemalloc.start()
+    try:
+        step()
+        after_one = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            step()
+        after_eleven = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # One step's activations are 256 x 128 floats (128 KiB); ten leaked graphs would be > 1 MiB.
+    assert after_eleven - after_one < 64 * 1024, (after_one, after_eleven)

@@ -126,6 +126,7 @@ def clip_weights(module, clip_value: float = 0.01) -> None:
     for p in module.parameters():
         xp = backend.get_array_module(p.data)
         xp.clip(p.data, -clip_value, clip_value, out=p.data)
+        p._bump_version()
 
 
 def gradient_penalty(critic, real: Tensor, fake: Tensor, weight: float = 10.0) -> Tensor:

@@ -26,6 +26,7 @@ def _fill(tensor: Tensor, values: numpy.ndarray) -> Tensor:
         raise TypeError(f"init functions fill a Tensor or Parameter, got {type(tensor).__name__}")
     values = numpy.asarray(values, dtype=tensor.dtype)
     tensor.data[...] = backend.to_device(values, tensor.device)
+    tensor._bump_version()
     return tensor
 
 

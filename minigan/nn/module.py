@@ -352,6 +352,7 @@ class Module:
                              + "\n\t".join(errors))
         for key, value in arrays.items():
             own[key].data[...] = value  # in place: optimizers keep pointing at the same arrays
+            own[key]._bump_version()
         return _IncompatibleKeys(missing, unexpected)
 
     # ---------------------------------------------------------------- devices and dtypes

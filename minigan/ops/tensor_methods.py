@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from minigan import backend
 from minigan.autograd import Tensor
-from minigan.ops import activation, math
+from minigan.ops import activation, inplace, math
 
 
 def _compare(op):
@@ -77,6 +77,8 @@ METHODS = {
     "softmax": math.softmax, "log_softmax": math.log_softmax,
     "argmax": _argmax,
 }
+
+METHODS.update(inplace.methods(add, sub, mul, div))
 
 for _name, _method in METHODS.items():
     setattr(Tensor, _name, _method)

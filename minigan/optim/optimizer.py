@@ -72,6 +72,7 @@ class Optimizer:
                     continue
                 state = self.state.setdefault(p, {})
                 self._update(p.data, p.grad.data, state, group)
+                p._bump_version()  # a graph built before this step must not use the new values
         return loss
 
     def _update(self, param, grad, state: dict, group: dict) -> None:

@@ -94,7 +94,8 @@ def test_unrolling_changes_the_generator_gradient(float64):
     for steps in (0, 3):
         model.unroll_steps = steps
         loss = model.generator_loss(fake, real)
-        grads[steps] = autograd.grad(loss, list(model.G.parameters()))
+        # G's graph from ``fake`` is used three times: keep it after each use.
+        grads[steps] = autograd.grad(loss, list(model.G.parameters()), retain_graph=True)
     plain = autograd.grad(F.softplus(-model.D(fake)).mean(), list(model.G.parameters()))
     for a, b in zip(grads[0], plain):
         np.testing.assert_allclose(a.numpy(), b.numpy())

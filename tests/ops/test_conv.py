@@ -187,7 +187,8 @@ def test_float32_stays_float32():
     assert y.dtype == np.float32
     (g,) = autograd.grad(y.sum(), [x], create_graph=True)
     assert g.dtype == np.float32
-    (g * g).sum().backward()  # bt does not change the input gradient: no grad for it
+    # bt does not change the input gradient: no grad for it. y's graph is used again below.
+    (g * g).sum().backward(retain_graph=True)
     for t in (x, w, b, wt):
         assert t.grad.dtype == np.float32
     x.grad = w.grad = wt.grad = None
