@@ -10,11 +10,14 @@
 # * how to compare two gradients: the relative error, in the convention of CS231n;
 # * `minigan.gradcheck`, which does all this for any function of Tensors;
 # * property-based tests with `hypothesis`, which try many random shapes and values and shrink a
-#   failure to the smallest example, and how they catch a deliberately wrong `backward`.
+#   failure to the smallest example, and how they catch a deliberately wrong `backward`;
+# * `detect_anomaly`, which finds where a NaN was born.
 #
 # **Prerequisites:** lesson 01. **Run time:** about 10 seconds.
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from hypothesis import given, settings
@@ -301,12 +304,53 @@ check(len(even_checked) >= n_examples // 2,
       f"softsign's gradient is even on all {len(even_checked)} drawn arrays")
 
 # %% [markdown]
+# ## 5. When a gradient is NaN: `detect_anomaly`
+#
+# A gradient check catches a backward that is wrong everywhere. A NaN is different: the maths is
+# right, but one input makes it blow up, and by the time the loss prints `nan` the NaN has
+# flowed through every layer and every weight. Where did it start?
+#
+# A real case, the one WGAN-GP's penalty (lesson 12) walks into: the length of a vector,
+# $\|x\| = \sqrt{\sum x_i^2}$. Its gradient is $x / \|x\|$, which at $x = 0$ is $0/0$. The
+# backward of `sqrt` computes $g / (2\sqrt{s})$ = $1/0$ = inf, and the backward of the square
+# multiplies that inf by $2x = 0$: NaN. Under `minigan.autograd.detect_anomaly()`, every
+# operation checks what it produces, forward and backward, and the first NaN or inf stops the
+# program with the name of the operation and the line of *your* code that created it.
+
+# %%
+zero = mg.tensor(np.zeros(3), dtype=np.float64, requires_grad=True)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's divide-by-zero warning
+    length = (zero * zero).sum().sqrt()
+    length.backward()
+    print("the gradient of |x| at x = 0, without anomaly detection:", zero.grad.numpy())
+    zero.grad = None
+    try:
+        with mg.autograd.detect_anomaly():
+            length = (zero * zero).sum().sqrt()
+            length.backward()
+        anomaly = None
+    except RuntimeError as error:
+        anomaly = str(error)
+print("with detect_anomaly():\n ", anomaly)
+check(anomaly is not None and "Sqrt's backward" in anomaly and "02_checking_gradients" in anomaly,
+      "detect_anomaly names the operation (Sqrt) and the lesson line that made the NaN")
+
+# %% [markdown]
+# The fix for this case: keep the squared length away from zero before the root,
+# $\sqrt{\max(\sum x_i^2, 10^{-30})}$. The length stays exact for every vector that is not
+# (almost) zero, and the root's derivative stays finite; minigan's gradient penalty does exactly
+# this (`minigan/gan/losses.py`). `detect_anomaly` costs a pass over every array, so switch it
+# on to hunt a NaN, not to train.
+
+# %% [markdown]
 # ## What to remember
 #
 # * Check every `backward` with **central** differences in **float64**, $h \approx 10^{-6}$.
 # * Compare with the relative error; below 1e-7 is right, above 1e-2 is wrong.
 # * `gradcheck(fn, inputs)` does it for you, and `gradcheck` inside a hypothesis
 #   `@given` test checks it on many shapes and values, shrinking any failure to a small example.
+# * A NaN is found at its source with `minigan.autograd.detect_anomaly()`.
 #
 # ## Exercises
 #
