@@ -93,8 +93,17 @@ class BinaryCrossEntropy(Function):
 
 
 def bce(probs: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of probabilities; each log is clamped at -100, as PyTorch does."""
+    """Binary cross-entropy of probabilities; each log is clamped at -100, as PyTorch does.
+
+    Probabilities outside [0, 1] (or NaN) are refused, as PyTorch refuses them: the formula
+    would return a number for them, and a wrong one."""
     target = _check("bce", probs, target, reduction)
+    inside = (probs.data >= 0) & (probs.data <= 1)
+    if not bool(inside.all()):
+        value = float(probs.data[~inside].reshape(-1)[0])
+        raise ValueError(f"bce: probabilities must lie in [0, 1], got {value} in an input of "
+                         f"shape {probs.shape}; for raw scores use bce_with_logits "
+                         "(nn.BCEWithLogitsLoss)")
     return _reduce(BinaryCrossEntropy.apply(probs, target), reduction)
 
 

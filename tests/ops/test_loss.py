@@ -206,3 +206,12 @@ def test_zero_dim_tensors():
                 except Exception as error:  # collect them all: the message lists every one
                     failures.append(f"{check.__name__} {name} {reduction}: {type(error).__name__}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, np.nan])
+def test_bce_refuses_probabilities_outside_zero_one(bad):
+    probs = mg.tensor([0.2, bad, 0.7], dtype=np.float64)
+    with pytest.raises(ValueError, match=r"bce: probabilities must lie in \[0, 1\].*\(3,\)"):
+        L.bce(probs, np.array([1.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="BCEWithLogitsLoss"):
+        mg.nn.BCELoss()(probs, mg.tensor([1.0, 0.0, 1.0], dtype=np.float64))
