@@ -99,3 +99,25 @@ def test_generator_loss_dispatch():
         losses.generator_loss_minimax(fake).item()
     with pytest.raises(ValueError, match="nonsaturating"):
         losses.generator_loss(fake, "wasserstein")
+
+
+def test_r1_penalty_matches_its_formula_and_is_gradchecked_once_and_twice():
+    from minigan.gan.losses import r1_penalty
+    from minigan.gradcheck import gradcheck, gradgradcheck
+
+    rng = np.random.default_rng(0)
+    w = minigan.tensor(rng.standard_normal((3, 1)), dtype=np.float64, requires_grad=True)
+    x = minigan.tensor(rng.standard_normal((5, 3)), dtype=np.float64)
+
+    def critic(inputs):
+        return (inputs @ w).tanh()
+
+    penalty = r1_penalty(critic, x, gamma=4.0)
+    slope = (1 - np.tanh(x.numpy() @ w.numpy()) ** 2) * w.numpy().T  # d D / d x, per sample
+    np.testing.assert_allclose(penalty.item(), 2.0 * (slope ** 2).sum(1).mean(), rtol=1e-12)
+
+    def as_function_of_weights(weights):
+        return r1_penalty(lambda inputs: (inputs @ weights).tanh(), x, gamma=4.0)
+
+    assert gradcheck(as_function_of_weights, [w.numpy()])
+    assert gradgradcheck(as_function_of_weights, [w.numpy()])
