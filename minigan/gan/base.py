@@ -25,22 +25,29 @@ from minigan import backend, randn
 from minigan.autograd import Tensor, no_grad
 from minigan.checkpoint import prefixed, subtree
 from minigan.gan import losses
-from minigan.ops.activation import sigmoid
+from minigan.gan.augment import diff_augment
+from minigan.gan.ema import EMA
 from minigan.viz import to_uint8
 
 FIXED_NOISE_KEY = "noise/fixed"
+EMA_PREFIX = "model/G_ema"
 
 
 class GANModel:
     """Base class of minigan's GANs. Subclasses set ``name`` and write :meth:`update` and
-    :meth:`generate`; they register networks and optimizers in ``self.networks`` and
-    ``self.optimizers`` and draw ``self.fixed_noise`` once, in ``__init__``.
+    :meth:`generate`; a GAN of two networks builds them and calls :meth:`set_networks`, sets
+    ``self.game`` (:mod:`minigan.gan.games`) and plays it with :meth:`adversarial_update`.
+    Others (pix2pix, CycleGAN) register their networks and optimizers in ``self.networks``
+    and ``self.optimizers`` themselves.
 
     Attributes:
         name: the key of the model in :mod:`minigan.gan.models`' registry (checkpoints use it).
-        config: the JSON-able constructor arguments that rebuild the model: ``cls(**config)``.
+        config: the JSON-able constructor arguments that rebuild the model: ``cls(**config)``;
+            its ``recipe`` (:mod:`minigan.gan.recipe`) says what the update adds to the game.
         k: discriminator updates per generator update.
         step: batches trained on so far.
+        ema: the moving average of G's weights (:mod:`minigan.gan.ema`) if the recipe keeps
+            one; it draws the samples.
         conditional: whether samples come with labels (conditional GANs).
         grid_nrow: images per row of the fixed-noise grid.
     """
@@ -61,6 +68,7 @@ class GANModel:
         self.networks: dict = {}
         self.optimizers: dict = {}
         self.fixed_noise: Tensor | None = None
+        self.ema: EMA | None = None
         self._logs: dict = {}
 
     # ---------------------------------------------------------------- what subclasses write
@@ -86,7 +94,30 @@ class GANModel:
         """``n`` latent vectors from minigan's seeded generator."""
         return randn(n, self.config["latent_dim"], device=self.device)
 
-    # ---------------------------------------------------------------- helpers for update()
+    # ---------------------------------------------------------------- setting up G and D
+
+    def set_networks(self, G, D, optimizer, lr: float, n_fixed: int | None = None) -> None:
+        """The end of a GAN's constructor: move G and D to the device, give each an optimizer
+        (``optimizer(parameters, lr)``; D's rate is the recipe's ``lr_d`` if set), start the
+        recipe's moving average of G, and draw the fixed noise of the per-epoch grids."""
+        self.G, self.D = G.to(self.device), D.to(self.device)
+        recipe = self.config.get("recipe", {})
+        self.opt_g = optimizer(self.G.parameters(), lr)
+        self.opt_d = optimizer(self.D.parameters(), recipe.get("lr_d") or lr)
+        self.networks = {"G": self.G, "D": self.D}
+        self.optimizers = {"G": self.opt_g, "D": self.opt_d}
+        if recipe.get("ema"):
+            self.ema = EMA(self.G, recipe["ema"])
+        if n_fixed is not None:
+            self.fixed_noise = self.noise(n_fixed)
+
+    @property
+    def sampling_generator(self):
+        """The generator that draws samples and pictures: the moving average of G's weights if
+        the recipe keeps one, else G itself."""
+        return self.ema.module if self.ema is not None else self.networks["G"]
+
+    # ---------------------------------------------------------------- the update
 
     def optimizer_step(self, name: str, loss: Tensor) -> float:
         """One update of network ``name`` on ``loss``: zero its gradients, backward, step."""
@@ -106,40 +137,63 @@ class GANModel:
         finally:
             discriminator.requires_grad_(True)
 
-    def adversarial_update(self, real: Tensor, update_generator: bool) -> dict:
-        """The unconditional game on one batch, for models that define ``d_loss``,
-        ``g_loss`` and ``d_score`` (the BCE game's are :class:`BCEGame`'s).
+    def augment(self, images: Tensor) -> Tensor:
+        """What D sees of ``images``: the recipe's differentiable augmentation, or themselves."""
+        policy = self.config.get("recipe", {}).get("augment")
+        if not policy:
+            return images
+        return diff_augment(images, policy, image_shape=getattr(self, "image_shape", None))
+
+    def adversarial_update(self, real: Tensor, update_generator: bool, cond=()) -> dict:
+        """One round of ``self.game`` on a real batch; ``cond`` (labels, for a conditional GAN)
+        goes to both networks.
 
         1. D: score the real batch and a batch of fakes, separately (so each batch-norm layer
-           normalises a pure batch, as in the DCGAN paper), and step on ``d_loss``. The fakes
-           keep their graph only if G is about to learn from them; D sees them detached.
+           normalises a pure batch, as in the DCGAN paper), and step on the game's loss plus
+           its penalty (WGAN-GP) and the recipe's R1. The fakes keep their graph only if G is
+           about to learn from them; D sees them detached.
         2. G (when ``update_generator``): the updated D scores the same fakes; D is frozen.
         """
-        G, D = self.networks["G"], self.networks["D"]
+        G, D, game = self.networks["G"], self.networks["D"], self.game
         z = self.noise(real.shape[0])
         if update_generator:
-            fake = G(z)
+            fake = G(z, *cond)
         else:
             with no_grad():
-                fake = G(z)
-        real_out, fake_out = D(real), D(fake.detach())
-        logs = {"loss_d": self.optimizer_step("D", self.d_loss(real_out, fake_out)),
-                "d_real": self.d_score(real_out), "d_fake": self.d_score(fake_out)}
+                fake = G(z, *cond)
+        real_seen = self.augment(real)
+        real_out, fake_out = D(real_seen, *cond), D(self.augment(fake.detach()), *cond)
+        loss_d, logs = game.d_loss(real_out, fake_out), {}
+        penalty = game.critic_penalty(lambda x: D(x, *cond), real, fake)
+        if penalty is not None:
+            loss_d, logs["gp"] = loss_d + penalty, penalty.item()
+        gamma = self.config.get("recipe", {}).get("r1")
+        if gamma:
+            r1 = losses.r1_penalty(lambda x: D(x, *cond), real_seen, gamma)
+            loss_d, logs["r1"] = loss_d + r1, r1.item()
+        logs = {"loss_d": self.optimizer_step("D", loss_d), **logs,
+                **game.d_logs(real_out, fake_out)}
+        game.after_d_step(D)
         if update_generator:
-            logs["loss_g"] = self.adversarial_generator_step(fake, real)
+            logs["loss_g"] = self.adversarial_generator_step(fake, real, cond)
         return logs
 
-    def adversarial_generator_step(self, fake: Tensor, real: Tensor) -> float:
-        """G's step in :meth:`adversarial_update`: the updated D scores the same fakes while
-        D is frozen. (The unrolled GAN replaces it: its D looks ahead on ``real``.)"""
-        return self.generator_step(lambda: self.g_loss(self.networks["D"](fake)))
+    def adversarial_generator_step(self, fake: Tensor, real: Tensor, cond=()) -> float:
+        """G's step in :meth:`adversarial_update`: the updated D scores the same fakes (as
+        augmented as the reals it learnt from) while D is frozen. (The unrolled GAN replaces
+        it: its D looks ahead on ``real``.)"""
+        D = self.networks["D"]
+        return self.generator_step(lambda: self.game.g_loss(D(self.augment(fake), *cond)))
 
     # ---------------------------------------------------------------- the protocol
 
     def train_step(self, batch) -> dict:
         """One batch of training; returns the latest value of every logged figure (the same
         keys for every batch, which is what the trainer's per-iteration history expects)."""
-        logs = self.update(batch, update_generator=self.step % self.k == 0)
+        update_generator = self.step % self.k == 0
+        logs = self.update(batch, update_generator=update_generator)
+        if update_generator and self.ema is not None:
+            self.ema.update(self.networks["G"])
         self.step += 1
         self._logs.update(logs)
         return dict(self._logs)
@@ -208,6 +262,9 @@ class GANModel:
             arrays.update(prefixed(f"optim/{name}", flatten_state(opt.state_dict())))
         if self.fixed_noise is not None:
             arrays[FIXED_NOISE_KEY] = self.fixed_noise.numpy()
+        if self.ema is not None:
+            arrays.update(prefixed(EMA_PREFIX, self.ema.state_dict()))
+            meta["ema_updates"] = self.ema.updates
         return arrays, meta
 
     def load_state(self, arrays: dict, meta: dict) -> None:
@@ -227,6 +284,12 @@ class GANModel:
         if FIXED_NOISE_KEY in arrays:
             self.fixed_noise = Tensor(backend.to_device(
                 np.asarray(arrays[FIXED_NOISE_KEY]), self.device))
+        if self.ema is not None:
+            part = subtree(arrays, EMA_PREFIX)
+            if not part:
+                raise ValueError(f"{type(self).__name__}.load_state: its recipe keeps a moving "
+                                 f"average of G, but there are no arrays under '{EMA_PREFIX}/'")
+            self.ema.load_state_dict(part, meta.get("ema_updates", 0))
         self.step = int(meta.get("step", 0))
         self._logs = dict(meta.get("logs", {}))
 
@@ -234,18 +297,3 @@ class GANModel:
         nets = "\n".join(f"  ({name}): " + repr(net).replace("\n", "\n  ")
                          for name, net in self.networks.items())
         return f"{type(self).__name__}(k={self.k}, step={self.step}\n{nets}\n)"
-
-
-class BCEGame:
-    """The original game's losses for :meth:`GANModel.adversarial_update`: D outputs a logit,
-    ``self.loss`` names G's loss ("nonsaturating" or "minimax"), and the logs' D(x) is a
-    probability."""
-
-    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        return losses.discriminator_loss_bce(real_logits, fake_logits)
-
-    def g_loss(self, fake_logits: Tensor) -> Tensor:
-        return losses.generator_loss(fake_logits, self.loss)
-
-    def d_score(self, logits: Tensor) -> float:
-        return sigmoid(logits.detach()).mean().item()

@@ -26,16 +26,21 @@ from minigan.ops.activation import softplus
 GENERATOR_LOSSES = ("nonsaturating", "minimax")
 
 
-def discriminator_loss_bce(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+def discriminator_loss_bce(real_logits: Tensor, fake_logits: Tensor,
+                           real_target: float = 1.0) -> Tensor:
     """-V(D, G): binary cross-entropy of D on real (target 1) and generated (target 0) inputs.
 
         loss_D = -mean log D(x) - mean log(1 - D(G(z)))
                =  mean softplus(-l_real) + mean softplus(l_fake)
 
     The two halves are added, not averaged (as in PyTorch's DCGAN tutorial), so at the game's
-    equilibrium, D = 1/2 everywhere, loss_D = 2 log 2 = 1.386.
+    equilibrium, D = 1/2 everywhere, loss_D = 2 log 2 = 1.386. A ``real_target`` t below 1
+    (one-sided label smoothing) makes the real half t softplus(-l) + (1 - t) softplus(l).
     """
-    return math.mean(softplus(-real_logits)) + math.mean(softplus(fake_logits))
+    real_half = math.mean(softplus(-real_logits))
+    if real_target != 1.0:
+        real_half = real_target * real_half + (1.0 - real_target) * math.mean(softplus(real_logits))
+    return real_half + math.mean(softplus(fake_logits))
 
 
 discriminator_loss_minimax = discriminator_loss_bce  # the same loss under the game's name

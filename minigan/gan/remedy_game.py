@@ -135,10 +135,10 @@ def check_remedy(model: str, remedy: str, pack_size: int, unroll_steps: int,
 
 
 class RemedyGame:
-    """The BCE game (:class:`minigan.gan.base.BCEGame`'s losses) played with a remedy.
+    """The BCE game (:class:`minigan.gan.games.BCEGame`) played with a remedy.
 
-    A model mixes this in beside :class:`~minigan.gan.base.BCEGame` and
-    :class:`~minigan.gan.base.GANModel` and sets ``G``, ``D`` (a :class:`RemedyDiscriminator`),
+    A model mixes this in before :class:`~minigan.gan.base.GANModel`, sets ``game`` to a
+    :class:`~minigan.gan.games.BCEGame` and ``G``, ``D`` (a :class:`RemedyDiscriminator`),
     ``opt_g``, ``opt_d``, ``remedy``, ``unroll_steps``, ``unroll_optimizer`` and ``betas``; its
     ``update`` calls :meth:`remedy_update` with a batch of flat real samples.
     """
@@ -167,13 +167,13 @@ class RemedyGame:
             params = lookahead(self.D, params, real, fake, self.unroll_steps,
                                self.opt_d.param_groups[0]["lr"], self.unroll_optimizer,
                                self.betas, state=state)
-            return self.g_loss(self.D(fake, params))
-        return self.g_loss(self.D(fake))
+            return self.game.g_loss(self.D(fake, params))
+        return self.game.g_loss(self.D(fake))
 
-    def adversarial_generator_step(self, fake: Tensor, real: Tensor) -> float:
+    def adversarial_generator_step(self, fake: Tensor, real: Tensor, cond=()) -> float:
         """G's step; the unrolled GAN's differentiates through D's look-ahead on ``real``."""
         if not self.unrolled:
-            return super().adversarial_generator_step(fake, real)
+            return super().adversarial_generator_step(fake, real, cond)
         # The look-ahead differentiates D's loss with respect to D's weights, so they stay
         # trainable here; only G's gradient is taken, and D's .grad is left alone.
         loss_g = self.generator_loss(fake, real)

@@ -28,8 +28,8 @@ def test_losses_on_hand_made_scores(coding):
     model = _tiny(coding=coding)
     real, fake = minigan.tensor([REAL]).T, minigan.tensor([FAKE]).T
     loss_d, loss_g = EXPECTED[coding]
-    assert model.d_loss(real, fake).item() == pytest.approx(loss_d)
-    assert model.g_loss(fake).item() == pytest.approx(loss_g)
+    assert model.game.d_loss(real, fake).item() == pytest.approx(loss_d)
+    assert model.game.g_loss(fake).item() == pytest.approx(loss_g)
 
 
 @pytest.mark.parametrize("coding,a,b", [("01", 0.0, 1.0), ("-11", -1.0, 1.0)])

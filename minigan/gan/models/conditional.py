@@ -19,13 +19,14 @@ from __future__ import annotations
 import numpy as np
 
 from minigan import backend, nn, optim
-from minigan.autograd import Tensor, no_grad
+from minigan.autograd import Tensor
 from minigan.gan import losses
 from minigan.gan.base import GANModel
+from minigan.gan.games import BCEGame
 from minigan.gan.models.dcgan import dcgan_discriminator, dcgan_generator
 from minigan.gan.models.mlp import mlp_discriminator, mlp_generator
+from minigan.gan.recipe import check_recipe
 from minigan.ops import math
-from minigan.ops.activation import sigmoid
 from minigan.viz import to_uint8
 
 ARCHS = ("mlp", "dcgan")
@@ -121,28 +122,29 @@ class ConditionalGAN(GANModel):
                  embed_dim: int = 10, g_hidden=(256, 512, 1024), d_hidden=(1024, 512, 256),
                  width: int = 64, image_shape=(1, 28, 28), dropout: float = 0.3,
                  lr: float = 2e-4, betas=(0.5, 0.999), k: int = 1, loss: str = "nonsaturating",
-                 n_fixed_per_class: int = 10, device=None):
+                 n_fixed_per_class: int = 10, device=None, recipe: dict | None = None):
         if arch not in ARCHS:
             raise ValueError(f"ConditionalGAN: arch must be one of {ARCHS}, got {arch!r}")
         if loss not in losses.GENERATOR_LOSSES:
             raise ValueError(f"ConditionalGAN: loss must be one of {losses.GENERATOR_LOSSES}, "
                              f"got {loss!r}")
+        recipe = check_recipe("ConditionalGAN", recipe)
+        self.game = BCEGame(loss, recipe["label_smoothing"])
         super().__init__(dict(arch=arch, latent_dim=latent_dim, n_classes=n_classes,
                               embed_dim=embed_dim, g_hidden=list(g_hidden),
                               d_hidden=list(d_hidden), width=width,
                               image_shape=list(image_shape), dropout=dropout, lr=lr,
                               betas=list(betas), k=k, loss=loss,
-                              n_fixed_per_class=n_fixed_per_class), k=k, device=device)
+                              n_fixed_per_class=n_fixed_per_class, recipe=recipe),
+                         k=k, device=device)
         self.arch, self.loss, self.n_classes = arch, loss, n_classes
         self.image_shape = tuple(image_shape)
-        self.G = ConditionalGenerator(latent_dim, n_classes, embed_dim, arch, g_hidden, width,
-                                      image_shape).to(self.device)
-        self.D = ConditionalDiscriminator(n_classes, embed_dim, arch, d_hidden, dropout, width,
-                                          image_shape).to(self.device)
-        self.opt_g = optim.Adam(self.G.parameters(), lr=lr, betas=tuple(betas))
-        self.opt_d = optim.Adam(self.D.parameters(), lr=lr, betas=tuple(betas))
-        self.networks = {"G": self.G, "D": self.D}
-        self.optimizers = {"G": self.opt_g, "D": self.opt_d}
+        self.set_networks(
+            ConditionalGenerator(latent_dim, n_classes, embed_dim, arch, g_hidden, width,
+                                 image_shape),
+            ConditionalDiscriminator(n_classes, embed_dim, arch, d_hidden, dropout, width,
+                                     image_shape),
+            lambda params, lr: optim.Adam(params, lr=lr, betas=tuple(betas)), lr)
         # Row r of the grid is label r; column c uses noise vector c in every row.
         self.grid_nrow = n_fixed_per_class
         columns = self.noise(n_fixed_per_class)
@@ -158,26 +160,9 @@ class ConditionalGAN(GANModel):
         if not isinstance(batch, (tuple, list)) or len(batch) < 2:
             raise ValueError("ConditionalGAN: batches must be (images, labels)")
         real, labels = batch[0], as_labels(batch[1], batch[0].shape[0], self.device)
-        z = self.noise(real.shape[0])
-
-        # 1. D: (real x, its label) -> 1, (G(z, y), y) -> 0, with the real batch's labels.
-        if update_generator:
-            fake = self.G(z, labels)
-        else:
-            with no_grad():
-                fake = self.G(z, labels)
-        real_logits = self.D(real, labels)
-        fake_logits = self.D(fake.detach(), labels)
-        loss_d = losses.discriminator_loss_bce(real_logits, fake_logits)
-        logs = {"loss_d": self.optimizer_step("D", loss_d)}
-        diagnostics = {"d_real": sigmoid(real_logits.detach()).mean().item(),
-                       "d_fake": sigmoid(fake_logits.detach()).mean().item()}
-
-        # 2. G: make the updated D accept the fakes as real images of the requested digits.
-        if update_generator:
-            logs["loss_g"] = self.generator_step(
-                lambda: losses.generator_loss(self.D(fake, labels), self.loss))
-        return {**logs, **diagnostics}
+        # D: (real x, its label) -> 1, (G(z, y), y) -> 0, with the real batch's labels; G:
+        # make the updated D accept the fakes as real images of the requested digits.
+        return self.adversarial_update(real, update_generator, cond=(labels,))
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
         """Images of the digits ``labels`` (one per noise vector). Without labels the digits
@@ -185,7 +170,7 @@ class ConditionalGAN(GANModel):
         n = noise.shape[0]
         if labels is None:
             labels = np.arange(n) % self.n_classes
-        return self.G(noise, as_labels(labels, n, self.device))
+        return self.sampling_generator(noise, as_labels(labels, n, self.device))
 
     def export_samples(self, n: int, batch_size: int = 1000) -> dict:
         """``images`` uint8 and the requested ``labels`` (int64, each class equally often:

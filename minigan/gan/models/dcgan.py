@@ -33,8 +33,9 @@ from minigan import nn, optim
 from minigan.autograd import Tensor
 from minigan.gan import losses
 from minigan.gan.base import GANModel
+from minigan.gan.games import BCEGame, LeastSquaresGame
+from minigan.gan.recipe import check_recipe
 from minigan.nn import init
-from minigan.ops.activation import sigmoid
 
 LOSSES = ("nonsaturating", "minimax", "lsgan")
 
@@ -105,6 +106,7 @@ class DCGAN(GANModel):
             (see :data:`minigan.gan.losses.LSGAN_CODINGS`); ignored by the BCE losses.
         n_fixed: how many fixed noise vectors the per-epoch grid shows.
         device: ``"cpu"`` or ``"cuda"``.
+        recipe: what the update adds to the plain game (:mod:`minigan.gan.recipe`).
     """
 
     name = "dcgan"
@@ -112,32 +114,28 @@ class DCGAN(GANModel):
     def __init__(self, latent_dim: int = 100, g_width: int = 64, d_width: int = 64,
                  image_shape=(1, 28, 28), lr: float = 2e-4, betas=(0.5, 0.999), k: int = 1,
                  loss: str = "nonsaturating", coding: str = "01", n_fixed: int = 64,
-                 device=None):
-        self._check_loss(loss, coding)
+                 device=None, recipe: dict | None = None):
+        if loss not in LOSSES:
+            raise ValueError(f"{type(self).__name__}: loss must be one of {LOSSES}, got {loss!r}")
+        if coding not in losses.LSGAN_CODINGS:  # checked for the BCE losses too: it is saved
+            raise ValueError(f"{type(self).__name__}: coding must be one of "
+                             f"{tuple(losses.LSGAN_CODINGS)}, got {coding!r}")
+        recipe = check_recipe(type(self).__name__, recipe)
+        self.game = (LeastSquaresGame(coding) if loss == "lsgan"
+                     else BCEGame(loss, recipe["label_smoothing"]))
         super().__init__(self._config(latent_dim=latent_dim, g_width=g_width, d_width=d_width,
                                       image_shape=list(image_shape), lr=lr, betas=list(betas),
-                                      k=k, loss=loss, coding=coding, n_fixed=n_fixed),
+                                      k=k, loss=loss, coding=coding, n_fixed=n_fixed,
+                                      recipe=recipe),
                          k=k, device=device)
         self.loss = loss
         self.coding = coding
         self.image_shape = _check_image_shape(image_shape, type(self).__name__)
-        self.G, self.D = self._build_networks()
-        self.G.to(self.device)
-        self.D.to(self.device)
-        self.opt_g = optim.Adam(self.G.parameters(), lr=lr, betas=tuple(betas))
-        self.opt_d = optim.Adam(self.D.parameters(), lr=lr, betas=tuple(betas))
-        self.networks = {"G": self.G, "D": self.D}
-        self.optimizers = {"G": self.opt_g, "D": self.opt_d}
-        self.fixed_noise = self.noise(n_fixed)
+        self.set_networks(*self._build_networks(),
+                          lambda params, lr: optim.Adam(params, lr=lr, betas=tuple(betas)),
+                          lr, n_fixed)
 
     # Hooks a subclass (LSGAN) changes: which arguments it takes and which networks it builds.
-
-    def _check_loss(self, loss: str, coding: str) -> None:
-        if loss not in LOSSES:
-            raise ValueError(f"{type(self).__name__}: loss must be one of {LOSSES}, got {loss!r}")
-        if coding not in losses.LSGAN_CODINGS:
-            raise ValueError(f"{type(self).__name__}: coding must be one of "
-                             f"{tuple(losses.LSGAN_CODINGS)}, got {coding!r}")
 
     def _config(self, **config) -> dict:
         return config
@@ -147,27 +145,6 @@ class DCGAN(GANModel):
         return (dcgan_generator(cfg["latent_dim"], cfg["g_width"], self.image_shape),
                 dcgan_discriminator(cfg["d_width"], self.image_shape))
 
-    # ---------------------------------------------------------------- the losses
-
-    def d_loss(self, real_out: Tensor, fake_out: Tensor) -> Tensor:
-        """D's loss from its outputs on a real and a generated batch."""
-        if self.loss == "lsgan":
-            a, b, _ = losses.LSGAN_CODINGS[self.coding]
-            return losses.discriminator_loss_lsgan(real_out, fake_out, a=a, b=b)
-        return losses.discriminator_loss_bce(real_out, fake_out)
-
-    def g_loss(self, fake_out: Tensor) -> Tensor:
-        """G's loss from D's outputs on its samples."""
-        if self.loss == "lsgan":
-            return losses.generator_loss_lsgan(fake_out, c=losses.LSGAN_CODINGS[self.coding][2])
-        return losses.generator_loss(fake_out, self.loss)
-
-    def d_score(self, out: Tensor) -> float:
-        """What the logs call D(x): a probability for the BCE game, the raw score for LSGAN
-        (to be read against the coding's targets a and b)."""
-        out = out.detach()
-        return (out if self.loss == "lsgan" else sigmoid(out)).mean().item()
-
     # ---------------------------------------------------------------- the protocol
 
     def update(self, batch, update_generator: bool) -> dict:
@@ -176,4 +153,4 @@ class DCGAN(GANModel):
                                        update_generator)
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
-        return self.G(noise).reshape(noise.shape[0], *self.image_shape)
+        return self.sampling_generator(noise).reshape(noise.shape[0], *self.image_shape)

@@ -38,7 +38,7 @@ class LSGAN(DCGAN):
         g_width, d_width: the DCGAN networks' widths (``arch="dcgan"``).
         g_hidden, d_hidden, dropout: the MLP networks' hidden widths and D's dropout
             (``arch="mlp"``).
-        image_shape, lr, betas, k, n_fixed, device: as in :class:`DCGAN`.
+        image_shape, lr, betas, k, n_fixed, device, recipe: as in :class:`DCGAN`.
     """
 
     name = "lsgan"
@@ -47,14 +47,14 @@ class LSGAN(DCGAN):
                  g_width: int = 64, d_width: int = 64, g_hidden=(256, 512, 1024),
                  d_hidden=(1024, 512, 256), dropout: float = 0.3, image_shape=(1, 28, 28),
                  lr: float = 2e-4, betas=(0.5, 0.999), k: int = 1, n_fixed: int = 64,
-                 device=None):
+                 device=None, recipe: dict | None = None):
         if arch not in ARCHS:
             raise ValueError(f"LSGAN: arch must be one of {ARCHS}, got {arch!r}")
         self._extra = dict(arch=arch, g_hidden=list(g_hidden), d_hidden=list(d_hidden),
                            dropout=dropout)
         super().__init__(latent_dim=latent_dim, g_width=g_width, d_width=d_width,
                          image_shape=image_shape, lr=lr, betas=betas, k=k, loss="lsgan",
-                         coding=coding, n_fixed=n_fixed, device=device)
+                         coding=coding, n_fixed=n_fixed, device=device, recipe=recipe)
         self.arch = arch
 
     def _config(self, **config) -> dict:

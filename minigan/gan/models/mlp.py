@@ -21,8 +21,9 @@ import numpy as np
 
 from minigan import nn, optim
 from minigan.autograd import Tensor
-from minigan.gan import losses
-from minigan.gan.base import BCEGame, GANModel
+from minigan.gan.base import GANModel
+from minigan.gan.games import BCEGame
+from minigan.gan.recipe import check_recipe
 from minigan.gan.remedy_game import RemedyDiscriminator, RemedyGame, check_remedy
 
 
@@ -50,7 +51,7 @@ def mlp_discriminator(in_features: int = 784, hidden=(1024, 512, 256), dropout: 
     return nn.Sequential(*layers)
 
 
-class VanillaGAN(BCEGame, RemedyGame, GANModel):
+class VanillaGAN(RemedyGame, GANModel):
     """The lecture's fully connected GAN for 28x28 grey images (MNIST, Fashion-MNIST).
 
     Args:
@@ -71,6 +72,8 @@ class VanillaGAN(BCEGame, RemedyGame, GANModel):
         pack_size, mb_features, mb_kernel_dims, unroll_steps, unroll_optimizer: the remedies'
             settings (D scores ``pack_size`` images at once; minibatch discrimination's B and
             C, Salimans et al.'s 100 and 5; the look-ahead's steps and optimizer).
+        recipe: what the update adds to the plain game (:mod:`minigan.gan.recipe`: moving
+            average of G, augmentation, R1, label smoothing, D's own learning rate).
     """
 
     name = "vanilla"
@@ -80,33 +83,31 @@ class VanillaGAN(BCEGame, RemedyGame, GANModel):
                  lr: float = 2e-4, betas=(0.5, 0.999), k: int = 1,
                  loss: str = "nonsaturating", n_fixed: int = 64, device=None,
                  remedy: str = "none", pack_size: int = 4, mb_features: int = 100,
-                 mb_kernel_dims: int = 5, unroll_steps: int = 5, unroll_optimizer: str = "adam"):
-        if loss not in losses.GENERATOR_LOSSES:
-            raise ValueError(f"VanillaGAN: loss must be one of {losses.GENERATOR_LOSSES}, "
-                             f"got {loss!r}")
+                 mb_kernel_dims: int = 5, unroll_steps: int = 5, unroll_optimizer: str = "adam",
+                 recipe: dict | None = None):
+        recipe = check_recipe("VanillaGAN", recipe)
+        self.game = BCEGame(loss, recipe["label_smoothing"])
         check_remedy("VanillaGAN", remedy, pack_size, unroll_steps, unroll_optimizer)
         super().__init__(dict(latent_dim=latent_dim, g_hidden=list(g_hidden),
                               d_hidden=list(d_hidden), image_shape=list(image_shape),
                               dropout=dropout, lr=lr, betas=list(betas), k=k, loss=loss,
                               n_fixed=n_fixed, remedy=remedy, pack_size=pack_size,
                               mb_features=mb_features, mb_kernel_dims=mb_kernel_dims,
-                              unroll_steps=unroll_steps, unroll_optimizer=unroll_optimizer),
+                              unroll_steps=unroll_steps, unroll_optimizer=unroll_optimizer,
+                              recipe=recipe),
                          k=k, device=device)
         self.loss, self.remedy, self.betas = loss, remedy, tuple(betas)
         self.unroll_steps, self.unroll_optimizer = unroll_steps, unroll_optimizer
         self.image_shape = tuple(image_shape)
         pixels = int(np.prod(self.image_shape))
-        self.G = mlp_generator(latent_dim, g_hidden, pixels).to(self.device)
+        G = mlp_generator(latent_dim, g_hidden, pixels)
         if remedy == "none":
-            self.D = mlp_discriminator(pixels, d_hidden, dropout).to(self.device)
+            D = mlp_discriminator(pixels, d_hidden, dropout)
         else:
-            self.D = RemedyDiscriminator(pixels, d_hidden, remedy, pack_size, mb_features,
-                                         mb_kernel_dims, dropout=dropout).to(self.device)
-        self.opt_g = optim.Adam(self.G.parameters(), lr=lr, betas=tuple(betas))
-        self.opt_d = optim.Adam(self.D.parameters(), lr=lr, betas=tuple(betas))
-        self.networks = {"G": self.G, "D": self.D}
-        self.optimizers = {"G": self.opt_g, "D": self.opt_d}
-        self.fixed_noise = self.noise(n_fixed)
+            D = RemedyDiscriminator(pixels, d_hidden, remedy, pack_size, mb_features,
+                                    mb_kernel_dims, dropout=dropout)
+        self.set_networks(G, D, lambda params, lr: optim.Adam(params, lr=lr, betas=self.betas),
+                          lr, n_fixed)
 
     def update(self, batch, update_generator: bool) -> dict:
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
@@ -116,4 +117,4 @@ class VanillaGAN(BCEGame, RemedyGame, GANModel):
         return self.remedy_update(real, update_generator)
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
-        return self.G(noise).reshape(noise.shape[0], *self.image_shape)
+        return self.sampling_generator(noise).reshape(noise.shape[0], *self.image_shape)

@@ -13,7 +13,8 @@ import numpy as np
 
 from minigan import nn, optim
 from minigan.autograd import Tensor, no_grad
-from minigan.gan.base import BCEGame, GANModel
+from minigan.gan.base import GANModel
+from minigan.gan.games import BCEGame
 from minigan.gan.remedy_game import (REMEDIES, RemedyDiscriminator, RemedyGame,  # noqa: F401
                                      check_remedy)
 from minigan.ops import math as M
@@ -29,7 +30,7 @@ def toy_generator(latent_dim: int = 16, hidden=(128, 128), out_features: int = 2
     return nn.Sequential(*layers)
 
 
-class ToyGAN(BCEGame, RemedyGame, GANModel):
+class ToyGAN(RemedyGame, GANModel):
     """A GAN on 2-D points (ring or grid of Gaussians) with a mode-collapse remedy.
 
     Args:
@@ -70,17 +71,14 @@ class ToyGAN(BCEGame, RemedyGame, GANModel):
                               lr_decay=None if lr_decay is None else list(lr_decay), k=k,
                               n_fixed=n_fixed),
                          k=k, device=device)
-        self.remedy, self.loss = remedy, "nonsaturating"
+        self.remedy, self.loss, self.game = remedy, "nonsaturating", BCEGame("nonsaturating")
         self.unroll_steps, self.unroll_optimizer = unroll_steps, unroll_optimizer
         self.lr, self.betas, self.lr_decay = lr, tuple(betas), lr_decay
-        self.G = toy_generator(latent_dim, g_hidden).to(self.device)
-        self.D = RemedyDiscriminator(2, d_hidden, remedy, pack_size, mb_features,
-                                     mb_kernel_dims).to(self.device)
-        self.opt_g = optim.Adam(self.G.parameters(), lr=lr, betas=self.betas)
-        self.opt_d = optim.Adam(self.D.parameters(), lr=lr, betas=self.betas)
-        self.networks = {"G": self.G, "D": self.D}
-        self.optimizers = {"G": self.opt_g, "D": self.opt_d}
-        self.fixed_noise = self.noise(n_fixed)
+        self.set_networks(toy_generator(latent_dim, g_hidden),
+                          RemedyDiscriminator(2, d_hidden, remedy, pack_size, mb_features,
+                                              mb_kernel_dims),
+                          lambda params, lr: optim.Adam(params, lr=lr, betas=self.betas),
+                          lr, n_fixed)
 
     def learning_rate(self, step: int) -> float:
         """Both networks' learning rate at ``step`` (a function of the step alone, so a resumed
@@ -99,7 +97,7 @@ class ToyGAN(BCEGame, RemedyGame, GANModel):
         return self.remedy_update(real, update_generator)
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
-        return self.G(noise)
+        return self.sampling_generator(noise)
 
     def d_probability(self, points: Tensor, reference: Tensor | None = None,
                       chunk: int = 256) -> Tensor:

@@ -26,15 +26,17 @@ from __future__ import annotations
 import numpy as np
 
 from minigan import nn, optim
-from minigan.autograd import Tensor, no_grad
+from minigan.autograd import Tensor
 from minigan.gan import losses
 from minigan.gan.base import GANModel
+from minigan.gan.games import WassersteinGame
 from minigan.gan.models.dcgan import (_check_image_shape, dcgan_discriminator, dcgan_generator,
                                       dcgan_init_)
-from minigan.gan.models.mlp import mlp_generator
+from minigan.gan.models.mlp import mlp_discriminator, mlp_generator
+from minigan.gan.recipe import check_recipe
 
 ARCHS = ("mlp", "dcgan")
-PENALTIES = ("clip", "gp")
+PENALTIES = WassersteinGame.PENALTIES
 # Each penalty's optimiser settings from its paper.
 DEFAULTS = {"clip": dict(lr=5e-5, betas=None, clip_value=0.01),
             "gp": dict(lr=1e-4, betas=(0.5, 0.9), gp_weight=10.0)}
@@ -44,12 +46,7 @@ def mlp_critic(in_features: int = 784, hidden=(512, 256), negative_slope: float 
                ) -> nn.Sequential:
     """images (N, in_features) -> scores (N, 1): Linear + LeakyReLU layers, no sigmoid, no
     dropout (the critic should be a deterministic function for its score to mean something)."""
-    layers, width = [], in_features
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope)]
-        width = h
-    layers.append(nn.Linear(width, 1))
-    return nn.Sequential(*layers)
+    return mlp_discriminator(in_features, hidden, dropout=0.0, negative_slope=negative_slope)
 
 
 def conv_critic_gp(width: int = 64, image_shape=(1, 28, 28)) -> nn.Sequential:
@@ -82,6 +79,7 @@ class WGAN(GANModel):
         gp_weight: lambda of the gradient penalty (10).
         n_fixed: how many fixed noise vectors the per-epoch grid shows.
         device: ``"cpu"`` or ``"cuda"``.
+        recipe: what the update adds to the game (:mod:`minigan.gan.recipe`).
     """
 
     name = "wgan"
@@ -90,7 +88,7 @@ class WGAN(GANModel):
                  g_hidden=(256, 512, 1024), d_hidden=(512, 256), width: int = 64,
                  image_shape=(1, 28, 28), lr: float | None = None, betas=None, k: int = 5,
                  clip_value: float = 0.01, gp_weight: float = 10.0, n_fixed: int = 64,
-                 device=None):
+                 device=None, recipe: dict | None = None):
         if penalty not in PENALTIES:
             raise ValueError(f"WGAN: penalty must be one of {PENALTIES}, got {penalty!r}")
         if arch not in ARCHS:
@@ -98,75 +96,40 @@ class WGAN(GANModel):
         if clip_value <= 0 or gp_weight < 0:
             raise ValueError(f"WGAN: clip_value must be positive and gp_weight non-negative, "
                              f"got {clip_value} and {gp_weight}")
+        recipe = check_recipe("WGAN", recipe)
+        self.game = WassersteinGame(penalty, clip_value, gp_weight)
         lr = DEFAULTS[penalty]["lr"] if lr is None else lr
         betas = tuple(betas or DEFAULTS["gp"]["betas"])
         super().__init__(dict(penalty=penalty, arch=arch, latent_dim=latent_dim,
                               g_hidden=list(g_hidden), d_hidden=list(d_hidden), width=width,
                               image_shape=list(image_shape), lr=lr, betas=list(betas), k=k,
-                              clip_value=clip_value, gp_weight=gp_weight, n_fixed=n_fixed),
+                              clip_value=clip_value, gp_weight=gp_weight, n_fixed=n_fixed,
+                              recipe=recipe),
                          k=k, device=device)
         self.penalty, self.arch = penalty, arch
         self.clip_value, self.gp_weight = clip_value, gp_weight
         self.image_shape = tuple(image_shape)
         pixels = int(np.prod(self.image_shape))
         if arch == "mlp":
-            self.G = mlp_generator(latent_dim, g_hidden, pixels)
-            self.D = mlp_critic(pixels, d_hidden)
+            G, D = mlp_generator(latent_dim, g_hidden, pixels), mlp_critic(pixels, d_hidden)
         else:
-            self.G = dcgan_generator(latent_dim, width, image_shape)
-            self.D = (dcgan_discriminator(width, image_shape) if penalty == "clip"
-                      else conv_critic_gp(width, image_shape))
-        self.G.to(self.device)
-        self.D.to(self.device)
+            G = dcgan_generator(latent_dim, width, image_shape)
+            D = (dcgan_discriminator(width, image_shape) if penalty == "clip"
+                 else conv_critic_gp(width, image_shape))
         if penalty == "clip":
-            self.opt_g = optim.RMSprop(self.G.parameters(), lr=lr)
-            self.opt_d = optim.RMSprop(self.D.parameters(), lr=lr)
+            self.set_networks(G, D, lambda params, lr: optim.RMSprop(params, lr=lr), lr, n_fixed)
             losses.clip_weights(self.D, clip_value)  # start inside the constraint
         else:
-            self.opt_g = optim.Adam(self.G.parameters(), lr=lr, betas=betas)
-            self.opt_d = optim.Adam(self.D.parameters(), lr=lr, betas=betas)
-        self.networks = {"G": self.G, "D": self.D}
-        self.optimizers = {"G": self.opt_g, "D": self.opt_d}
-        self.fixed_noise = self.noise(n_fixed)
-
-    def _shape_for_critic(self, x: Tensor) -> Tensor:
-        n = x.shape[0]
-        return x.reshape(n, -1) if self.arch == "mlp" else x.reshape(n, *self.image_shape)
+            self.set_networks(G, D, lambda params, lr: optim.Adam(params, lr=lr, betas=betas),
+                              lr, n_fixed)
 
     def update(self, batch, update_generator: bool) -> dict:
+        """The critic's step (the game's loss, its penalty, then clipping if that is how this
+        WGAN keeps f Lipschitz); every k-th batch, G's step on the updated critic."""
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        real = self._shape_for_critic(real)
-        z = self.noise(real.shape[0])
-
-        # 1. Critic: maximise mean f(x) - mean f(G(z)) (minimise its negative), plus the
-        # penalty; then clip, if that is how this WGAN keeps f Lipschitz.
-        if update_generator:
-            fake = self._shape_for_critic(self.G(z))
-        else:
-            with no_grad():
-                fake = self._shape_for_critic(self.G(z))
-        real_scores = self.D(real)
-        fake_scores = self.D(fake.detach())
-        loss_w = losses.critic_loss_wasserstein(real_scores, fake_scores)
-        logs = {}
-        if self.penalty == "gp":
-            gp = losses.gradient_penalty(self.D, real, fake, self.gp_weight)
-            loss_d = loss_w + gp
-            logs["gp"] = gp.item()
-        else:
-            loss_d = loss_w
-        self.optimizer_step("D", loss_d)
-        if self.penalty == "clip":
-            losses.clip_weights(self.D, self.clip_value)
-        logs = {"loss_d": loss_d.item(), "wasserstein": -loss_w.item(), **logs,
-                "critic_real": real_scores.detach().mean().item(),
-                "critic_fake": fake_scores.detach().mean().item()}
-
-        # 2. Generator (every k-th batch): raise the updated critic's score of the fakes.
-        if update_generator:
-            logs["loss_g"] = self.generator_step(
-                lambda: losses.generator_loss_wasserstein(self.D(fake)))
-        return logs
+        n = real.shape[0]
+        real = real.reshape(n, -1) if self.arch == "mlp" else real.reshape(n, *self.image_shape)
+        return self.adversarial_update(real, update_generator)
 
     def generate(self, noise: Tensor, labels=None) -> Tensor:
-        return self.G(noise).reshape(noise.shape[0], *self.image_shape)
+        return self.sampling_generator(noise).reshape(noise.shape[0], *self.image_shape)
