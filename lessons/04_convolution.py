@@ -279,7 +279,7 @@ for ax, (img, title) in zip(axes, panels):
     ax.set_yticks([])
     fig.colorbar(im, ax=ax, fraction=0.046)
 fig.suptitle(f"Constant {size}x{size} input, constant kernel: "
-             "how many stamps cover each output pixel")
+             "how many kernel taps cover each output pixel")
 show(fig, "04_checkerboard")
 
 interior3 = np.unique(k3s2[1:-1, 1:-1])

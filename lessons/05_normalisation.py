@@ -138,6 +138,11 @@ show(fig, "05_batchnorm_before_after")
 # $$y = \frac{\gamma}{\sqrt{\text{running\_var} + \epsilon}}\, x + \Big(\beta -
 # \frac{\gamma\, \text{running\_mean}}{\sqrt{\text{running\_var} + \epsilon}}\Big).$$
 #
+# Mind the minus sign: the NTUST slide on inference writes $\beta + \gamma E_x /
+# \sqrt{Var_x + \epsilon}$, which adds the mean where it must be subtracted. Expanding
+# $\gamma (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta$ gives the minus, and the check below
+# (minigan's eval mode against this formula) would fail with a plus.
+#
 # (The lecture's slide averages the batch statistics with equal weights instead; PyTorch and
 # minigan do that with `momentum=None`. Exercise 1 checks it.)
 #

@@ -141,8 +141,11 @@ show(fig, "06_optimiser_paths")
 # %% [markdown]
 # What to see: SGD bounces across the steep $y$ direction and creeps along $x$; momentum
 # builds up speed along the valley floor (and overshoots, since nothing brakes it); RMSprop
-# and Adam divide each coordinate by its own gradient scale, so they head almost diagonally
-# for the minimum from the first step. Adam's first move is exactly $(+0.5, -0.5)$: see below.
+# and Adam divide each coordinate by its own gradient scale, so both set off diagonally, as
+# far in the shallow $x$ as in the steep $y$ (Adam's first move is exactly $(+0.5, -0.5)$: see
+# below). RMSprop then drops to the valley floor and runs straight along it; Adam's momentum
+# carries it in slow swings across the floor and past the minimum (to $x \approx 1.4$) before
+# it turns back: scale-free steps are not the same as a straight path.
 #
 # ## 3. minigan's optimisers do the same arithmetic
 #

@@ -341,4 +341,5 @@ print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 #    for the checkerboard pattern lesson 04 predicts.
 # 3. **Other directions.** Replace ink by the digit's slant (the correlation between row and
 #    column of the bright pixels) and try *slanted 7 - upright 7 + upright 1*. Hint: it works
-#    less reliably than boldness, and averaging more codes per group (`K = 8`) helps.
+#    less reliably than boldness; does averaging more codes per group (raise `K` from 8 to
+#    32) help?

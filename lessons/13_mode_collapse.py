@@ -240,9 +240,11 @@ show(fig, "13_vanilla_snapshots")
 # $x^* = \arg\max_x D(x)$: the output would stop depending on $z$ (its gradient with respect to
 # $z$ goes to zero), which is total collapse. The discriminator then learns that $x^*$ is fake
 # and the argmax moves elsewhere, and G follows. Gradient steps on the two players play the game
-# "G moves, then D responds", the max-min order, not the min-max order in which G must commit to
-# a distribution that D then answers. In the min-max order a collapsed G loses; in the max-min
-# order, chasing D's current favourite spot is G's best reply. This is the same circling you
+# in the max-min order, "D commits, then G responds": G answers the discriminator it has now.
+# The min-max game the theory solves is the other order, "G commits, then D responds": G must
+# choose a distribution that holds up against every answer D can give. In the min-max order a
+# collapsed G loses (D simply rejects its one point); in the max-min order, chasing D's current
+# favourite spot is G's best reply. This is the same circling you
 # saw in lesson 8, with modes in the place of $x$ and $y$.
 
 # %% [markdown]
