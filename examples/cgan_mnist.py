@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone, uninstalled
 
 import minigan  # noqa: E402
+from minigan.commandline import positive_int, run_main  # noqa: E402
 from minigan.gan.examples import example_parser, image_loader, run  # noqa: E402
 from minigan.gan.models.conditional import ConditionalGAN  # noqa: E402
 
@@ -42,7 +43,7 @@ def parse_args(argv=None):
     p = example_parser(__doc__, out="runs/cgan", lr=2e-4)
     p.add_argument("--arch", choices=("mlp", "dcgan"), default="mlp",
                    help="fully connected or convolutional networks")
-    p.add_argument("--embed-dim", type=int, default=10, help="size of the label embeddings")
+    p.add_argument("--embed-dim", type=positive_int, default=10, help="size of the label embeddings")
     p.add_argument("--loss", choices=("nonsaturating", "minimax"), default="nonsaturating",
                    help="generator loss")
     return p.parse_args(argv)
@@ -58,4 +59,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

@@ -18,11 +18,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import minigan  # noqa: E402
+from minigan.commandline import nonnegative_float, positive_int, run_main  # noqa: E402
 from minigan.data import UnpairedLoader, load_unaligned_folder, unpaired_digits  # noqa: E402
 from minigan.gan.models.cyclegan import CycleGAN  # noqa: E402
-from minigan.gan.translation_examples import (lr_schedule, run_training, save_rows,  # noqa: E402
-                                              spread, to_unit_range, translation_parser,
-                                              write_results)
+from minigan.gan.translation_examples import (load_user_folder, lr_schedule,  # noqa: E402
+                                              run_training, save_rows, spread, to_unit_range,
+                                              translation_parser, write_results)
 from minigan.metrics.translation import l1_distance, to_uint8_28  # noqa: E402
 
 
@@ -31,14 +32,7 @@ def load_domains(args, split: str):
     if args.data is None:
         a, la, b, lb = unpaired_digits(split=split, seed=args.seed)
         return to_unit_range(a), to_unit_range(b), la, lb
-    try:
-        a, b = load_unaligned_folder(args.data, phase=split, size=args.size,
-                                     channels=args.channels)
-    except (FileNotFoundError, ValueError) as err:
-        if split == "test":
-            print(f"note: {err}; evaluating on training images")
-            return load_domains(args, "train")
-        sys.exit(f"error: {err}")
+    a, b = load_user_folder(load_unaligned_folder, args, split, what="images")
     return to_unit_range(a), to_unit_range(b), None, None
 
 
@@ -50,15 +44,18 @@ def judge_accuracy(images, labels):
 
 def main(argv=None):
     parser = translation_parser(__doc__, out="runs/cyclegan", epochs=6, batch_size=16)
-    parser.add_argument("--channels", type=int, default=3, help="with --data: 1 grey, 3 RGB")
-    parser.add_argument("--ngf", type=int, default=8, help="generator width (the paper: 64)")
-    parser.add_argument("--n-blocks", type=int, default=2,
+    parser.add_argument("--channels", type=int, choices=(1, 3), default=3,
+                        help="with --data: 1 grey, 3 RGB")
+    parser.add_argument("--ngf", type=positive_int, default=8,
+                        help="generator width (the paper: 64)")
+    parser.add_argument("--n-blocks", type=positive_int, default=2,
                         help="residual blocks (the paper: 9 at 256x256, 6 at 128x128)")
-    parser.add_argument("--ndf", type=int, default=16, help="discriminator width (64)")
-    parser.add_argument("--n-layers", type=int, default=2,
+    parser.add_argument("--ndf", type=positive_int, default=16, help="discriminator width (64)")
+    parser.add_argument("--n-layers", type=positive_int, default=2,
                         help="PatchGAN strided layers (3: 70x70 patches, for 256x256 images)")
-    parser.add_argument("--lambda-cycle", type=float, default=10.0, help="cycle-loss weight")
-    parser.add_argument("--lambda-identity", type=float, default=0.5,
+    parser.add_argument("--lambda-cycle", type=nonnegative_float, default=10.0,
+                        help="cycle-loss weight")
+    parser.add_argument("--lambda-identity", type=nonnegative_float, default=0.5,
                         help="identity-loss weight, relative to --lambda-cycle")
     args = parser.parse_args(argv)
     minigan.manual_seed(args.seed)
@@ -107,4 +104,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone, uninstalled
 
 import minigan  # noqa: E402
+from minigan.commandline import positive_int, run_main  # noqa: E402
 from minigan.gan import latent  # noqa: E402
 from minigan.gan.examples import example_parser, image_loader, run  # noqa: E402
 from minigan.gan.models.dcgan import DCGAN  # noqa: E402
@@ -53,19 +54,25 @@ ARITHMETIC_DIGITS = (7, 1, 9)
 
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, out=None, lr=2e-4, iterations=DEFAULT_ITERATIONS)
+    p = example_parser(__doc__, out=default_out, lr=2e-4, iterations=DEFAULT_ITERATIONS)
     p.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist",
                    help="MNIST digits or Fashion-MNIST clothes")
     p.add_argument("--loss", choices=("nonsaturating", "minimax"), default="nonsaturating",
                    help="generator loss: -log D(G(z)) or log(1 - D(G(z)))")
-    p.add_argument("--width", type=int, default=64,
+    p.add_argument("--width", type=positive_int, default=64,
                    help="channels of the 14x14 layers of G and D (the 7x7 ones have twice)")
     p.add_argument("--arithmetic", type=int, nargs=3, default=ARITHMETIC_DIGITS,
+                   choices=range(10),
                    metavar=("A", "B", "C"), help="digits of the vector arithmetic A - B + C")
-    args = p.parse_args(argv)
-    if args.out is None:
-        args.out = "runs/dcgan" if args.dataset == "mnist" else "runs/dcgan_fashion"
-    return args
+    for action in p._actions:  # the per-dataset default, in --help
+        if action.dest == "out":
+            action.help = "folder for pictures and checkpoints (default runs/dcgan or " \
+                          "runs/dcgan_fashion)"
+    return p.parse_args(argv)
+
+
+def default_out(args) -> str:
+    return "runs/dcgan" if args.dataset == "mnist" else "runs/dcgan_fashion"
 
 
 def latent_pictures(model, out_dir: str, dataset: str, digits) -> list[str]:
@@ -110,4 +117,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone, uninstalled
 
 import minigan  # noqa: E402
+from minigan.commandline import run_main  # noqa: E402
 from minigan.gan.examples import default_epochs, example_parser, image_loader, run  # noqa: E402
 from minigan.gan.models.lsgan import LSGAN  # noqa: E402
 
@@ -57,4 +58,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

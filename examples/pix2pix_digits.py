@@ -19,12 +19,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import minigan  # noqa: E402
+from minigan.commandline import nonnegative_float, positive_int, run_main  # noqa: E402
 from minigan.data import DataLoader, load_aligned_folder, paired_digits  # noqa: E402
 from minigan.gan.models.patchgan import PatchGANDiscriminator  # noqa: E402
 from minigan.gan.models.pix2pix import Pix2Pix  # noqa: E402
-from minigan.gan.translation_examples import (lr_schedule, run_training, save_rows,  # noqa: E402
-                                              spread, to_unit_range, translation_parser,
-                                              write_results)
+from minigan.gan.translation_examples import (load_user_folder, lr_schedule,  # noqa: E402
+                                              run_training, save_rows, spread, to_unit_range,
+                                              translation_parser, write_results)
 from minigan.metrics.translation import l1_distance, mean_gradient_magnitude  # noqa: E402
 
 
@@ -32,14 +33,7 @@ def load_pairs(args, split: str):
     if args.data is None:
         inputs, targets, _ = paired_digits(args.task, split=split)
     else:
-        try:
-            inputs, targets = load_aligned_folder(args.data, phase=split, size=args.size,
-                                                  channels=args.channels)
-        except (FileNotFoundError, ValueError) as err:
-            if split == "test":  # a folder without test pairs: show the training pairs
-                print(f"note: {err}; evaluating on training pairs")
-                return load_pairs(args, "train")
-            sys.exit(f"error: {err}")
+        inputs, targets = load_user_folder(load_aligned_folder, args, split, what="pairs")
     return to_unit_range(inputs), to_unit_range(targets)
 
 
@@ -47,12 +41,15 @@ def main(argv=None):
     parser = translation_parser(__doc__, out="runs/pix2pix", epochs=20, batch_size=32)
     parser.add_argument("--task", choices=("edges", "thickness"), default="edges",
                         help="which digit pairs minigan makes (without --data)")
-    parser.add_argument("--channels", type=int, default=3, help="with --data: 1 grey, 3 RGB")
-    parser.add_argument("--ngf", type=int, default=32, help="generator width (the paper: 64)")
-    parser.add_argument("--ndf", type=int, default=32, help="discriminator width (64)")
-    parser.add_argument("--n-layers", type=int, default=2,
+    parser.add_argument("--channels", type=int, choices=(1, 3), default=3,
+                        help="with --data: 1 grey, 3 RGB")
+    parser.add_argument("--ngf", type=positive_int, default=32,
+                        help="generator width (the paper: 64)")
+    parser.add_argument("--ndf", type=positive_int, default=32, help="discriminator width (64)")
+    parser.add_argument("--n-layers", type=positive_int, default=2,
                         help="PatchGAN strided layers (3: 70x70 patches, for 256x256 images)")
-    parser.add_argument("--lambda-l1", type=float, default=100.0, help="weight of the L1 term")
+    parser.add_argument("--lambda-l1", type=nonnegative_float, default=100.0,
+                        help="weight of the L1 term")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the generator trained with L1 alone")
     args = parser.parse_args(argv)
@@ -99,4 +96,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

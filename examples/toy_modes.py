@@ -53,8 +53,13 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone, uninstalled
 
 import minigan  # noqa: E402
+from minigan.commandline import (ArgumentParser, check_output_folder, fraction,  # noqa: E402
+                                 positive_float, positive_int, run_main)
 from minigan.data.toy import grid_of_gaussians, ring_of_gaussians  # noqa: E402
+from minigan.files import atomic_write  # noqa: E402
+from minigan.gan.examples import stop_diverged  # noqa: E402
 from minigan.gan.models.toy import REMEDIES, ToyGAN  # noqa: E402
+from minigan.gan.trainer import TrainingDiverged, check_finite  # noqa: E402
 from minigan.metrics.modes import (MIXTURES, N_SAMPLES, format_summary,  # noqa: E402
                                    mode_coverage, summarize_runs)
 
@@ -86,35 +91,39 @@ DEFAULT_STEPS = {
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = ArgumentParser(description=__doc__.split("\n\n")[0],
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", choices=sorted(SAMPLERS), default="ring")
     p.add_argument("--remedy", choices=REMEDIES, default="none")
-    p.add_argument("--seeds", type=int, default=3, help="independent runs (seeds 0..N-1)")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--seeds", type=positive_int, default=3, help="independent runs (seeds 0..N-1)")
+    p.add_argument("--jobs", type=positive_int, default=None,
                    help="seeds trained at once, one process each (default: one per core)")
-    p.add_argument("--steps", type=int, default=None,
+    p.add_argument("--steps", type=positive_int, default=None,
                    help="training steps per seed (default: 10,000 on the ring, 20,000 on the "
                         "grid; fewer for unrolled and minibatch, see DEFAULT_STEPS)")
-    p.add_argument("--batch-size", type=int, default=None,
+    p.add_argument("--batch-size", type=positive_int, default=None,
                    help="points per batch (default: 512 ring, 256 grid and minibatch)")
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--decay", type=float, default=0.5,
+    p.add_argument("--lr", type=positive_float, default=1e-3)
+    p.add_argument("--decay", type=fraction, default=0.5,
                    help="fraction of the steps, at the end, over which the learning rate falls "
                         "linearly to 0 (0: constant)")
-    p.add_argument("--latent-dim", type=int, default=16)
-    p.add_argument("--hidden", type=int, default=None,
+    p.add_argument("--latent-dim", type=positive_int, default=16)
+    p.add_argument("--hidden", type=positive_int, default=None,
                    help="width of both nets' hidden layers (default: 128 ring, 256 grid)")
-    p.add_argument("--layers", type=int, default=None,
+    p.add_argument("--layers", type=positive_int, default=None,
                    help="hidden layers of each net (default: 2 ring, 3 grid)")
-    p.add_argument("--pack-size", type=int, default=4, help="samples per packed input (pack)")
-    p.add_argument("--unroll-steps", type=int, default=5, help="look-ahead steps (unrolled)")
-    p.add_argument("--samples", type=int, default=N_SAMPLES, help="samples counted per seed")
-    p.add_argument("--frame-every", type=int, default=None,
+    p.add_argument("--pack-size", type=positive_int, default=4,
+                   help="samples per packed input (pack)")
+    p.add_argument("--unroll-steps", type=positive_int, default=5,
+                   help="look-ahead steps (unrolled)")
+    p.add_argument("--samples", type=positive_int, default=N_SAMPLES,
+                   help="samples counted per seed")
+    p.add_argument("--frame-every", type=positive_int, default=None,
                    help="steps between GIF frames (default: 40 frames in all)")
     p.add_argument("--no-gif", action="store_true", help="skip the pictures (faster)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--out", default=None, help="output folder (default runs/toy_modes/DATA_REMEDY)")
+    p.after_parse(default_out)
     args = p.parse_args(argv)
     hidden, layers, batch_size = NETWORKS[args.data]
     args.hidden = hidden if args.hidden is None else args.hidden
@@ -128,13 +137,13 @@ def parse_args(argv=None):
     if args.jobs is None:
         args.jobs = min(args.seeds, len(os.sched_getaffinity(0))
                         if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    if min(args.seeds, args.steps, args.batch_size, args.frame_every, args.hidden, args.layers,
-           args.jobs) < 1:
-        p.error("--seeds, --jobs, --steps, --batch-size, --hidden, --layers and --frame-every "
-                "must be positive")
-    if not 0 <= args.decay <= 1:
-        p.error(f"--decay must be between 0 and 1, got {args.decay}")
     return args
+
+
+def default_out(args) -> None:
+    """``--out`` runs/toy_modes/DATA_REMEDY unless given; a file there is refused."""
+    args.out = args.out or f"runs/toy_modes/{args.data}_{args.remedy}"
+    check_output_folder(args.out)
 
 
 def render(model, data: str, real: np.ndarray, step: int, resolution: int = 60) -> np.ndarray:
@@ -193,6 +202,7 @@ def run_seed(args, seed: int, draw: bool) -> tuple:
             frames.append(render(model, args.data, shown, step))
         batch = sampler(args.batch_size, rng=rng)[0]
         logs = model.train_step(minigan.tensor(batch))
+        check_finite(logs, f"step {step + 1} of seed {seed}")
     bar.close()
     if draw:
         frames.append(render(model, args.data, shown, args.steps))
@@ -225,13 +235,16 @@ def run_seeds(args) -> tuple:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = Path(args.out or f"runs/toy_modes/{args.data}_{args.remedy}")
+    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print(f"{args.data}, remedy {args.remedy}: {args.seeds} seeds x {args.steps} steps of "
           f"{args.batch_size} ({args.layers} hidden layers of {args.hidden}; learning rate "
           f"{args.lr}, falling to 0 over the last {100 * args.decay:.0f}% of the steps), "
           f"{args.jobs} at a time", flush=True)
-    runs, frames = run_seeds(args)
+    try:
+        runs, frames = run_seeds(args)
+    except TrainingDiverged as err:
+        stop_diverged(err)
     summary = summarize_runs(runs)
     n_modes = runs[0]["n_modes"]
     print(f"\n{args.data}, {args.remedy}: {format_summary(summary, n_modes)}")
@@ -243,10 +256,10 @@ def main(argv=None) -> int:
         from minigan.viz import save_gif
 
         print(f"wrote {save_gif(frames, out / 'progress.gif', duration_ms=300)}")
-    with open(out / "metrics.json", "w") as f:
+    with atomic_write(out / "metrics.json", "w") as f:
         json.dump({"args": vars(args), "runs": runs, "summary": summary}, f, indent=1)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone, uninstalled
 
 import minigan  # noqa: E402
+from minigan.commandline import positive_int, run_main  # noqa: E402
 from minigan.gan.examples import example_parser, image_loader, run  # noqa: E402
 from minigan.gan.models.mlp import VanillaGAN  # noqa: E402
 from minigan.gan.remedy_game import REMEDIES  # noqa: E402
@@ -49,8 +50,10 @@ def parse_args(argv=None):
                    help="generator loss: -log D(G(z)) or log(1 - D(G(z)))")
     p.add_argument("--remedy", choices=REMEDIES, default="none",
                    help="a remedy against mode collapse (see examples/toy_modes.py)")
-    p.add_argument("--pack-size", type=int, default=4, help="images per packed input (pack)")
-    p.add_argument("--unroll-steps", type=int, default=5, help="look-ahead steps (unrolled)")
+    p.add_argument("--pack-size", type=positive_int, default=4,
+                   help="images per packed input (pack)")
+    p.add_argument("--unroll-steps", type=positive_int, default=5,
+                   help="look-ahead steps (unrolled)")
     return p.parse_args(argv)
 
 
@@ -66,4 +69,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone
 import numpy as np  # noqa: E402
 
 import minigan  # noqa: E402
+from minigan.commandline import nonnegative_float, positive_float, run_main  # noqa: E402
 from minigan.gan.examples import example_parser, image_loader, run  # noqa: E402
 from minigan.gan.models.wgan import DEFAULTS, WGAN  # noqa: E402
 
@@ -48,13 +49,16 @@ ITERATIONS = 20000
 
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, out=None, lr=None, k=5, iterations=ITERATIONS)
+    p = example_parser(__doc__, out=lambda args: f"runs/wgan-{args.penalty}", lr=None, k=5,
+                       iterations=ITERATIONS)
     p.add_argument("--penalty", choices=("clip", "gp"), default="gp",
                    help="keep the critic Lipschitz by weight clipping or a gradient penalty")
     p.add_argument("--arch", choices=("mlp", "dcgan"), default="mlp",
                    help="fully connected or convolutional networks (dcgan: ~10x slower on CPU)")
-    p.add_argument("--clip-value", type=float, default=0.01, help="c of the weight clipping")
-    p.add_argument("--gp-weight", type=float, default=10.0, help="lambda of the penalty")
+    p.add_argument("--clip-value", type=positive_float, default=0.01,
+                   help="c of the weight clipping")
+    p.add_argument("--gp-weight", type=nonnegative_float, default=10.0,
+                   help="lambda of the penalty")
     p.set_defaults(lr=None)
     for action in p._actions:  # the per-penalty defaults, in --help
         if action.dest == "lr":
@@ -62,9 +66,7 @@ def parse_args(argv=None):
                            f"{DEFAULTS['gp']['lr']} for gp)")
         elif action.dest == "out":
             action.help = "folder for pictures and checkpoints (default runs/wgan-PENALTY)"
-    args = p.parse_args(argv)
-    args.out = args.out or f"runs/wgan-{args.penalty}"
-    return args
+    return p.parse_args(argv)
 
 
 def plot_wasserstein(metrics_path, png_path, title: str = "") -> str:
@@ -73,7 +75,7 @@ def plot_wasserstein(metrics_path, png_path, title: str = "") -> str:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from minigan.viz import smooth
+    from minigan.viz import save_figure, smooth
 
     with open(metrics_path) as f:
         metrics = json.load(f)
@@ -99,8 +101,7 @@ def plot_wasserstein(metrics_path, png_path, title: str = "") -> str:
     if title:
         axes[0].set_title(title)
     fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
-    return png_path
+    return save_figure(fig, png_path, dpi=100)
 
 
 def main(argv=None) -> None:
@@ -125,4 +126,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main))

@@ -11,14 +11,13 @@ A checkpoint is a NumPy ``.npz`` archive of named arrays plus one JSON document:
 
 Nothing in it is a Python object, so :func:`load_checkpoint` reads it with
 ``allow_pickle=False``: opening a checkpoint from a stranger cannot run code. The file is written
-to a temporary name in the same folder, flushed to disk and then renamed over the old one
-(``os.replace`` is atomic), so a crash mid-write leaves the previous checkpoint intact.
+through :func:`minigan.files.atomic_write` (a temporary file beside it, flushed, then renamed
+over the old one), so a crash mid-write leaves the previous checkpoint intact.
 """
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from minigan import backend
 from minigan.autograd import Tensor
+from minigan.files import atomic_write
 
 META_KEY = "__meta__"
 FORMAT = "minigan-checkpoint"
@@ -55,45 +55,21 @@ def save_checkpoint(path, arrays: dict, meta: dict) -> str:
         raise TypeError(f"save_checkpoint: meta is not JSON-serialisable: {err}") from None
     payload[META_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(folder)
+    with atomic_write(path) as f:
+        np.savez(f, **payload)
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: str) -> None:
-    # Makes the rename itself durable on POSIX; Windows cannot open a folder, and need not.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+def nonfinite_entries(arrays: dict, prefix: str = "model/") -> list:
+    """The keys under ``prefix`` whose float arrays (NumPy, CuPy or Tensors) hold a NaN or an
+    infinity: a model whose weights are not all finite draws nothing worth keeping."""
+    bad = []
+    for key, value in arrays.items():
+        array = value.data if isinstance(value, Tensor) else value
+        if key.startswith(prefix) and array.dtype.kind in "fc" and \
+                not bool(backend.get_array_module(array).isfinite(array).all()):
+            bad.append(key)
+    return bad
 
 
 def read_npz(path, what: str = "file") -> dict:

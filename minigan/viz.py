@@ -1,8 +1,10 @@
 """Pictures of a training run: sample grids, loss curves, and an animation over epochs.
 
-Everything here draws into files (PNG, GIF) and never opens a window. Loss curves are drawn on a
-bare ``matplotlib.figure.Figure`` rendered by the Agg canvas, without pyplot: no display is
-needed (servers, CI), and a notebook's own matplotlib backend is left alone.
+Everything here draws into files (PNG, GIF) and never opens a window; each file is written
+atomically (:func:`minigan.files.atomic_write`), so a killed run never leaves half a picture.
+Loss curves are drawn on a bare ``matplotlib.figure.Figure`` rendered by the Agg canvas, without
+pyplot: no display is needed (servers, CI), and a notebook's own matplotlib backend is left
+alone.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 
 from minigan import backend
 from minigan.autograd import Tensor
+from minigan.files import atomic_write
 
 
 def to_uint8(images) -> np.ndarray:
@@ -70,11 +73,30 @@ def _to_pil(picture: np.ndarray, scale: int):
     return image
 
 
+def image_format(path) -> str:
+    """Pillow's name of the image format that ``path``'s extension asks for ("PNG" for .png).
+
+    Raises ``ValueError`` naming the path for an extension Pillow cannot write.
+    """
+    from PIL import Image
+
+    Image.init()
+    extension = os.path.splitext(os.fspath(path))[1].lower()
+    name = Image.registered_extensions().get(extension)
+    if name is None or name not in Image.SAVE:
+        kind = f"a {extension} file" if extension else "a file without an extension"
+        raise ValueError(f"{os.fspath(path)!r}: cannot save a picture as {kind}; "
+                         "name a .png file")
+    return name
+
+
 def save_image_grid(images, path, nrow: int = 8, scale: int = 2, padding: int = 2) -> str:
     """Save :func:`image_grid` of ``images`` as a PNG, enlarged ``scale`` times (28 px is tiny)."""
     path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    _to_pil(image_grid(images, nrow=nrow, padding=padding), scale).save(path)
+    picture = _to_pil(image_grid(images, nrow=nrow, padding=padding), scale)
+    kind = image_format(path)
+    with atomic_write(path) as f:
+        picture.save(f, format=kind)
     return path
 
 
@@ -99,9 +121,9 @@ def save_gif(frames, path, duration_ms: int = 400, scale: int = 1, loop: int = 0
         pictures = [p.resize((p.width * scale, p.height * scale), Image.NEAREST) for p in pictures]
     durations = [duration_ms] * (len(pictures) - 1) + [duration_ms * 3]
     path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=durations,
-                     loop=loop)
+    with atomic_write(path) as f:
+        pictures[0].save(f, format="GIF", save_all=True, append_images=pictures[1:],
+                         duration=durations, loop=loop)
     return path
 
 
@@ -165,7 +187,15 @@ def plot_losses(history: dict, path, title: str | None = None) -> str:
     if title:
         axes[0, 0].set_title(title)
     fig.tight_layout()
+    return save_figure(fig, path, dpi=100)
+
+
+def save_figure(fig, path, **savefig_kwargs) -> str:
+    """Save a Matplotlib figure atomically, in the format its extension names; returns ``path``."""
     path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=100)
+    kind = os.path.splitext(path)[1].lower().lstrip(".") or "png"
+    if kind not in fig.canvas.get_supported_filetypes():
+        raise ValueError(f"{path!r}: Matplotlib cannot save a figure as .{kind}; name a .png file")
+    with atomic_write(path) as f:
+        fig.savefig(f, format=kind, **savefig_kwargs)
     return path

@@ -1,5 +1,6 @@
 """`python -m minigan sample|evaluate` on a tiny checkpoint."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -11,7 +12,9 @@ import minigan
 import minigan.metrics
 from minigan import cli
 from minigan.gan.models.mlp import VanillaGAN
+from minigan.gan.models import load_model
 from minigan.gan.trainer import new_history, save_training_checkpoint
+from minigan.viz import image_grid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,6 +40,8 @@ def test_sample_writes_uint8_images_and_a_grid(checkpoint, tmp_path, capsys):
     assert images.std() > 0
     with Image.open(grid) as im:
         assert im.size == (2 * (8 * 30 + 2), 2 * (8 * 30 + 2))  # the first 64, 8 per row
+        picture = np.asarray(im)[::2, ::2]  # drawn twice as large
+    np.testing.assert_array_equal(picture, image_grid(images[:64], nrow=8))  # across 2 batches
 
 
 def test_sample_seed_decides_the_samples(checkpoint, tmp_path):
@@ -119,3 +124,39 @@ def test_python_dash_m_minigan(checkpoint, tmp_path):
     result = subprocess.run([sys.executable, "-m", "minigan"], capture_output=True, text=True,
                             env=env, cwd=tmp_path, timeout=120)
     assert result.returncode == 2 and "COMMAND" in result.stderr
+
+
+def test_sample_writes_batch_by_batch_what_export_samples_gives(checkpoint, tmp_path):
+    out = tmp_path / "s.npz"
+    assert cli.main(["sample", str(checkpoint), "-n", "2500", "-o", str(out), "--seed", "3",
+                     "--batch-size", "1000"]) == 0
+    model = load_model(checkpoint)
+    minigan.manual_seed(3)
+    expected = model.export_samples(2500, batch_size=1000)["images"]
+    with np.load(out, allow_pickle=False) as npz:
+        np.testing.assert_array_equal(npz["images"], expected)
+
+
+def test_sample_refuses_what_the_disk_cannot_hold(checkpoint, tmp_path, monkeypatch, capsys):
+    free = shutil.disk_usage(tmp_path)._replace(free=100_000)
+    monkeypatch.setattr(cli.shutil, "disk_usage", lambda path: free)
+    assert cli.main(["sample", str(checkpoint), "-n", "200", "-o", str(tmp_path / "s.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "-n 200 needs up to 156.8 KB (784 bytes a sample" in err and "100.0 KB free" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_interrupted_sample_leaves_the_earlier_file_whole(checkpoint, tmp_path, monkeypatch):
+    out = tmp_path / "s.npz"
+    assert cli.main(["sample", str(checkpoint), "-n", "5", "-o", str(out)]) == 0
+    before = out.read_bytes()
+    batches = VanillaGAN.iter_samples
+
+    def killed_after_one_batch(self, n, batch_size=1000):
+        yield next(batches(self, n, batch_size))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(VanillaGAN, "iter_samples", killed_after_one_batch)
+    assert cli.main(["sample", str(checkpoint), "-n", "50", "--batch-size", "10", "--force",
+                     "-o", str(out)]) == 130
+    assert out.read_bytes() == before and os.listdir(tmp_path) == ["s.npz"]

@@ -20,6 +20,8 @@ import zlib
 
 import numpy as np
 
+from minigan.files import atomic_write
+
 _UBYTE = 0x08
 # The other type codes the format defines: named only to make the error message helpful.
 _OTHER_TYPES = {0x09: "int8", 0x0B: "int16", 0x0C: "int32", 0x0D: "float32", 0x0E: "float64"}
@@ -80,5 +82,5 @@ def write_idx(path, array) -> None:
     payload = header + np.ascontiguousarray(array).tobytes()
     if os.fspath(path).endswith(".gz"):
         payload = gzip.compress(payload, mtime=0)
-    with open(path, "wb") as f:
+    with atomic_write(path) as f:
         f.write(payload)

@@ -25,6 +25,7 @@ scale them to [-1, 1] themselves.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +79,14 @@ def resize_and_crop(image, size: int):
 def _open(path: Path, channels: int):
     from PIL import Image
     try:
-        with Image.open(path) as image:
-            return image.convert("RGB" if channels == 3 else "L")
-    except OSError as e:  # Pillow's UnidentifiedImageError is an OSError
+        with warnings.catch_warnings():
+            # Pillow only warns below twice its pixel limit, and then decodes: a file of a few
+            # kilobytes could still ask for gigabytes. Refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                return image.convert("RGB" if channels == 3 else "L")
+    except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        # Pillow's UnidentifiedImageError is an OSError; a decompression bomb is neither.
         raise ValueError(f"could not read image {path}: {e}") from None
 
 

@@ -15,6 +15,12 @@ checksum proves that what a new mirror serves is still the same data.
 Offline, ``load_mnist(split="train")`` falls back to the 5,000-image subset bundled with
 minigan (one line on stderr says so), so lessons run without a network. The test split and
 Fashion-MNIST have no fallback: a clear error says which files to put where.
+
+A folder the user named (``--data DIR``) is read with ``strict=True``: it is never replaced by
+another data set. A file in it that fails its checksum is an error naming the folder, the file
+and what is wrong with it (not an IDX file, truncated, another version); a missing file is
+downloaded into it, and where that fails the error says so; nothing falls back to the bundled
+subset.
 """
 from __future__ import annotations
 
@@ -23,7 +29,6 @@ import http.client
 import io
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -31,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from minigan.data.idx import read_idx
+from minigan.files import atomic_write
 
 # ONE table per dataset: where to download from, and what each file must hash to.
 # MNIST: the two test-file checksums were checked by hashing real copies; all four agree with
@@ -70,6 +76,7 @@ DATASETS = {
         },
     },
 }
+NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}  # for messages
 SPLITS = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
@@ -99,16 +106,19 @@ def cache_dir(dataset: str, root=None) -> Path:
     return Path(base).expanduser() / dataset
 
 
-def load_mnist(root=None, split: str = "train", mirrors=None):
+def load_mnist(root=None, split: str = "train", mirrors=None, strict: bool = False):
     """MNIST digits as ``(images uint8 (N, 28, 28), labels uint8 (N,))``.
 
     ``mirrors`` replaces the table's list of base URLs (``[]`` forbids downloading). Offline,
-    the train split falls back to :func:`load_bundled_mnist` with one line on stderr.
+    the train split falls back to :func:`load_bundled_mnist` with one line on stderr, unless
+    ``strict``: then ``root`` is a folder the user named, and a file in it that is bad raises
+    ``ValueError``, a missing one that cannot be downloaded :class:`DownloadError`, each
+    naming the folder and the file (see the module docstring).
     """
     try:
-        return _load("mnist", root, split, mirrors)
+        return _load("mnist", root, split, mirrors, strict)
     except DownloadError as e:
-        if split != "train" or not e.offline:
+        if split != "train" or not e.offline or strict:
             raise
         # One plain line on stderr: a warning would also print the calling source line.
         print("minigan: MNIST could not be downloaded (offline?); using the bundled "
@@ -116,9 +126,10 @@ def load_mnist(root=None, split: str = "train", mirrors=None):
         return load_bundled_mnist()
 
 
-def load_fashion_mnist(root=None, split: str = "train", mirrors=None):
-    """Fashion-MNIST as ``(images uint8 (N, 28, 28), labels uint8 (N,))``; no offline fallback."""
-    return _load("fashion-mnist", root, split, mirrors)
+def load_fashion_mnist(root=None, split: str = "train", mirrors=None, strict: bool = False):
+    """Fashion-MNIST as ``(images uint8 (N, 28, 28), labels uint8 (N,))``; no offline fallback.
+    ``strict`` as for :func:`load_mnist`."""
+    return _load("fashion-mnist", root, split, mirrors, strict)
 
 
 def load_bundled_mnist():
@@ -141,19 +152,23 @@ def load_bundled_mnist():
 
 # ---------------------------------------------------------------- internals
 
-def _load(dataset: str, root, split: str, mirrors):
+def _load(dataset: str, root, split: str, mirrors, strict: bool = False):
     if split not in SPLITS:
         raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
     table = DATASETS[dataset]
     mirrors = table["mirrors"] if mirrors is None else list(mirrors)
     names = SPLITS[split]
     paths = []
+    strict = strict and root is not None
     for name in names:
         try:
-            paths.append(_find_or_download(dataset, name, table["files"][name], root, mirrors))
+            paths.append(_find_or_download(dataset, name, table["files"][name], root, mirrors,
+                                           strict))
         except DownloadError as e:
+            if strict:
+                raise
             raise DownloadError(
-                f"{e}\nTo work offline, put {' and '.join(names)} into {cache_dir(dataset, root)} "
+                f"{e}. To work offline, put {' and '.join(names)} into {cache_dir(dataset, root)} "
                 "(or pass root= a folder that holds them)", e.offline) from None
     images, labels = read_idx(paths[0]), read_idx(paths[1])
     if images.ndim != 3 or labels.shape != images.shape[:1]:
@@ -166,14 +181,40 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _find_or_download(dataset: str, name: str, sha256: str, root, mirrors) -> Path:
-    """A verified copy of ``name``: from the cache, from ``root`` itself, or freshly downloaded."""
+def _find_or_download(dataset: str, name: str, sha256: str, root, mirrors,
+                      strict: bool = False) -> Path:
+    """A verified copy of ``name``: from the cache, from ``root`` itself, or freshly downloaded.
+    ``strict``: a bad copy in ``root`` is an error, and so is a failed download."""
     folder = cache_dir(dataset, root)
     candidates = [folder / name] + ([Path(root).expanduser() / name] if root is not None else [])
     for path in candidates:
         if path.is_file() and _sha256(path) == sha256:
             return path
-    return _download(name, sha256, mirrors, folder)
+    if not strict:
+        return _download(name, sha256, mirrors, folder)
+    where = f"{NAMES[dataset]} folder {Path(root).expanduser()}"
+    for path in candidates:
+        if path.is_file():
+            raise ValueError(f"{where}: {path} {_what_is_wrong(path, sha256)}")
+    looked = " and ".join(str(p.parent) for p in candidates)
+    if not mirrors:
+        raise DownloadError(f"{where}: {name} is missing (looked in {looked})", offline=True)
+    try:
+        return _download(name, sha256, mirrors, folder)
+    except DownloadError as e:
+        why = "offline?" if e.offline else str(e)
+        raise DownloadError(f"{where}: {name} is missing (looked in {looked}) and could not "
+                            f"be downloaded ({why})", e.offline) from None
+
+
+def _what_is_wrong(path: Path, sha256: str) -> str:
+    """Why a file that fails its checksum cannot be used, for an error message."""
+    try:
+        read_idx(path)
+    except ValueError as e:
+        return f"is not a readable IDX file: {str(e).removeprefix(f'{path}: ')}"
+    return (f"is an IDX file, but not the official one: its SHA-256 is {_sha256(path)}, "
+            f"expected {sha256} (another version, or corrupt)")
 
 
 def _download(name: str, sha256: str, mirrors, folder: Path) -> Path:
@@ -191,28 +232,19 @@ def _download(name: str, sha256: str, mirrors, folder: Path) -> Path:
                 print(f"minigan: downloading {url}", file=sys.stderr)
                 payload = response.read()  # raises IncompleteRead if the connection drops
         except _NETWORK_ERRORS as e:
-            failures.append(f"  {url}: {e}")
+            failures.append(f"{url}: {e}")
             continue
         digest = hashlib.sha256(payload).hexdigest()
         if digest != sha256:
-            failures.append(f"  {url}: SHA-256 mismatch, got {digest}, expected {sha256}")
+            failures.append(f"{url}: SHA-256 mismatch, got {digest}, expected {sha256}")
             offline = False  # the network works; this mirror serves the wrong bytes
             continue
         _write_atomically(folder / name, payload)
         return folder / name
-    tried = "\n".join(failures) or "  (no mirrors given)"
-    raise DownloadError(f"could not download {name}; tried:\n{tried}", offline)
+    tried = "; ".join(failures) or "no mirrors given"
+    raise DownloadError(f"could not download {name} (tried {tried})", offline)
 
 
 def _write_atomically(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        f.write(payload)

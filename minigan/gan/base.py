@@ -33,6 +33,13 @@ FIXED_NOISE_KEY = "noise/fixed"
 EMA_PREFIX = "model/G_ema"
 
 
+def sample_images(images) -> np.ndarray:
+    """Generated images (N, C, H, W) in [-1, 1] as a samples file holds them: uint8, (N, H, W)
+    for grey images, (N, H, W, 3) for colour ones."""
+    images = to_uint8(images)
+    return images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
+
+
 class GANModel:
     """Base class of minigan's GANs. Subclasses set ``name`` and write :meth:`update` and
     :meth:`generate`; a GAN of two networks builds them and calls :meth:`set_networks`, sets
@@ -49,11 +56,13 @@ class GANModel:
         ema: the moving average of G's weights (:mod:`minigan.gan.ema`) if the recipe keeps
             one; it draws the samples.
         conditional: whether samples come with labels (conditional GANs).
+        draws_images: whether the model draws images from noise (not points, not translations).
         grid_nrow: images per row of the fixed-noise grid.
     """
 
     name: str = ""
     conditional: bool = False
+    draws_images: bool = True  # images from noise, what ``python -m minigan sample`` writes
     grid_nrow: int = 8  # images per row of the per-epoch grid (a cGAN: one digit per row)
 
     def __init__(self, config: dict, k: int = 1, device=None):
@@ -238,15 +247,19 @@ class GANModel:
         """
         return self.sample(noise=self.fixed_noise, labels=self.fixed_labels()).numpy()
 
+    def iter_samples(self, n: int, batch_size: int = 1000):
+        """``n`` samples, ``batch_size`` at a time: one dict per batch as :meth:`export_samples`
+        gives them, so a caller can write each batch away and hold only one in memory."""
+        for start in range(0, n, batch_size):
+            yield {"images": sample_images(self.sample(min(batch_size, n - start)))}
+
     def export_samples(self, n: int, batch_size: int = 1000) -> dict:
         """``n`` samples as NumPy arrays ready for ``np.savez``: ``images`` uint8 (N, H, W) for
         grey images, (N, H, W, 3) for colour ones; conditional models add ``labels``."""
-        chunks = []
-        for start in range(0, n, batch_size):
-            chunks.append(to_uint8(self.sample(min(batch_size, n - start))))
-        images = np.concatenate(chunks) if chunks else np.zeros((0, 1, 28, 28), np.uint8)
-        images = images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
-        return {"images": images}
+        chunks = list(self.iter_samples(n, batch_size))
+        if not chunks:
+            return {"images": np.zeros((0, 28, 28), np.uint8)}
+        return {key: np.concatenate([chunk[key] for chunk in chunks]) for key in chunks[0]}
 
     # ---------------------------------------------------------------- checkpoints
 

@@ -9,6 +9,15 @@ An example then says only what is its own: the model it builds and the flags tha
     loader, n_images = image_loader(args, flatten=False)
     model = DCGAN(lr=args.lr, k=args.k, device=args.device)
     run(model, loader, args, n_images, title="DCGAN")
+
+    if __name__ == "__main__":
+        sys.exit(run_main(main))
+
+What the user gets wrong is answered in one line with exit status 2, before any work where it
+can be: a flag out of range (the parser's types), an ``--out`` folder holding an earlier run's
+checkpoint (refused without ``--resume`` of that checkpoint or ``--overwrite``), a ``--data``
+folder without sound MNIST files, a ``--resume`` checkpoint of another model. A run that
+diverges stops with exit status 1 and keeps its last finite checkpoint.
 """
 from __future__ import annotations
 
@@ -20,8 +29,14 @@ import os
 import sys
 import time
 
+from minigan.commandline import (ArgumentParser, UserError, check_output_folder, device,
+                                 nonnegative_int, one_line, positive_float, positive_int,
+                                 user_input)
 from minigan.data import DataLoader, load_fashion_mnist, load_mnist, scale_to_unit_range
-from minigan.gan.trainer import epoch_grid_path, summarize, train
+from minigan.data.mnist import DownloadError
+from minigan.files import atomic_write
+from minigan.gan.trainer import (ResumeError, TrainingDiverged, epoch_grid_path, summarize,
+                                 train)
 
 # Default run lengths count iterations (batches), not epochs: the bundled 5,000 digits give 78
 # batches of 64 per epoch, the full 60,000 give 937, and a generator needs about as many
@@ -40,54 +55,80 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
             super()._get_help_string(action)
 
 
-def example_parser(doc: str, out: str, lr: float = 2e-4, k: int = 1, batch_size: int = 64,
-                   iterations: int = DEFAULT_ITERATIONS) -> argparse.ArgumentParser:
-    """The flags every example has, with this example's defaults; add its own to the result."""
-    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], formatter_class=_HelpFormatter)
+def example_parser(doc: str, out, lr: float = 2e-4, k: int = 1, batch_size: int = 64,
+                   iterations: int = DEFAULT_ITERATIONS) -> ArgumentParser:
+    """The flags every example has, with this example's defaults; add its own to the result.
+
+    ``out`` is the default ``--out`` folder, or a function of the parsed flags that gives it
+    (the folder may depend on the example's own flags). After parsing, ``--out`` and
+    ``--resume`` are checked (:func:`minigan.commandline.check_output_folder`).
+    """
+    p = ArgumentParser(description=doc.split("\n\n")[0], formatter_class=_HelpFormatter)
     p.set_defaults(iterations=iterations)
-    p.add_argument("--epochs", type=int, default=None,
+    p.add_argument("--epochs", type=nonnegative_int, default=None,
                    help=f"epochs to train (default: about {iterations} iterations' worth: "
                         f"{default_epochs(5000, batch_size, iterations)} epochs of the bundled "
                         f"5,000 digits, {default_epochs(60000, batch_size, iterations)} of the "
                         f"full 60,000)")
-    p.add_argument("--batch-size", type=int, default=batch_size, help="images per batch")
-    p.add_argument("--lr", type=float, default=lr, help="learning rate of both networks")
-    p.add_argument("--k", type=int, default=k, help="discriminator updates per generator update")
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--batch-size", type=positive_int, default=batch_size, help="images per batch")
+    p.add_argument("--lr", type=positive_float, default=lr, help="learning rate of both networks")
+    p.add_argument("--k", type=positive_int, default=k,
+                   help="discriminator updates per generator update")
+    p.add_argument("--device", type=device, default="cpu", help="cpu or cuda")
     p.add_argument("--data", default=None,
                    help="folder holding (or to hold) the data files; default $MINIGAN_DATA or "
                         "~/.cache/minigan")
-    p.add_argument("--out", default=out, help="folder for pictures and checkpoints")
+    p.add_argument("--out", default=None if callable(out) else out,
+                   help="folder for pictures and checkpoints")
     p.add_argument("--resume", default=None, metavar="CHECKPOINT",
                    help="continue the run saved in this checkpoint (same settings) up to --epochs")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the earlier run whose checkpoint is in --out")
+    p.add_argument("--seed", type=nonnegative_int, default=0,
                    help="seed of initialisation, noise, dropout and shuffling")
-    p.add_argument("--checkpoint-every", type=int, default=5, help="epochs between checkpoints")
-    p.add_argument("--eval-samples", type=int, default=10000,
+    p.add_argument("--checkpoint-every", type=positive_int, default=5,
+                   help="epochs between checkpoints")
+    p.add_argument("--eval-samples", type=nonnegative_int, default=10000,
                    help="samples the judge grades at the end (0 to skip)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.after_parse(functools.partial(_check_out, out))
     return p
 
 
+def _check_out(default_out, args) -> None:
+    if args.out is None:
+        args.out = default_out(args) if callable(default_out) else default_out
+    check_output_folder(args.out, args.resume, args.overwrite)
+
+
 def load_images(args, dataset: str = "mnist"):
-    """``(images uint8, labels)`` of the training split; a missing data set ends the script
-    with its clear message instead of a traceback."""
+    """``(images uint8, labels)`` of the training split. A folder named by ``--data`` is read
+    strictly (never replaced by the bundled digits); what is wrong with it, or a data set that
+    cannot be had, is a :class:`UserError` naming the folder and the file."""
     loader = {"mnist": load_mnist, "fashion": load_fashion_mnist}[dataset]
-    try:
-        return loader(root=args.data)
-    except (RuntimeError, FileNotFoundError) as err:
-        sys.exit(f"error: {err}")
+    with user_input(DownloadError, FileNotFoundError, ValueError):
+        return loader(root=args.data, strict=args.data is not None)
 
 
 def image_loader(args, flatten: bool, labels: bool = False, dataset: str = "mnist"):
     """A shuffled DataLoader of the training images in [-1, 1] (with their labels if asked),
     flattened for an MLP or shaped (N, 1, 28, 28) for a convolutional net; and its size."""
     images, digit_labels = load_images(args, dataset)
+    if args.batch_size > len(images):
+        raise UserError(f"--batch-size {args.batch_size} is larger than the training set "
+                        f"({len(images)} images): not one full batch")
     arrays = (images, digit_labels) if labels else (images,)
     loader = DataLoader(arrays, batch_size=args.batch_size, shuffle=True, drop_last=True,
                         device=args.device,
                         transform=functools.partial(scale_to_unit_range, flatten=flatten))
     return loader, len(images)
+
+
+def stop_diverged(err: TrainingDiverged):
+    """End the script after a diverged run: its message on one line, exit status 1 (the run
+    failed, though no flag was wrong)."""
+    print(f"{os.path.basename(sys.argv[0])}: {one_line(err)}", file=sys.stderr)
+    sys.exit(1)
 
 
 def judge_report(model, n: int, out_dir) -> str:
@@ -113,14 +154,17 @@ def judge_report(model, n: int, out_dir) -> str:
         text += (f"\n  conditional accuracy (judge reads the requested digit): "
                  f"{100 * result['conditional_accuracy']:.1f}%  (chance: 10%)"
                  f"\n  accuracy per requested digit (%): {per_digit}")
-    with open(os.path.join(out_dir, "judge.json"), "w") as f:
+    with atomic_write(os.path.join(out_dir, "judge.json"), "w") as f:
         json.dump(result, f, indent=1)
     return text
 
 
 def run(model, loader, args, n_images: int, title: str) -> dict | None:
     """Train ``model`` as the flags say, then print where the pictures are and the judge's
-    figures. Returns the training history (None when no epoch was trained)."""
+    figures. Returns the training history (None when no epoch was trained).
+
+    A checkpoint to resume from that does not fit raises :class:`UserError`; a run that
+    diverges prints why and exits with status 1 (its last finite checkpoint kept)."""
     epochs = args.epochs if args.epochs is not None else \
         default_epochs(n_images, args.batch_size, args.iterations)
     print(f"{title} on {n_images} images: {epochs} epochs of {len(loader)} batches of "
@@ -136,6 +180,10 @@ def run(model, loader, args, n_images: int, title: str) -> dict | None:
             print(f"\ninterrupted. To continue from the last checkpoint, run the same command "
                   f"with --resume {checkpoint}")
         sys.exit(130)
+    except ResumeError as err:
+        raise UserError(str(err)) from err
+    except TrainingDiverged as err:
+        stop_diverged(err)
     trained = len(history["iterations_per_epoch"])
     if trained == 0:
         print("no epochs trained")

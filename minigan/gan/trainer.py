@@ -17,6 +17,10 @@ fixed noise, the history and minigan's random generator as they were at the end 
 epoch. The data loader draws its shuffling from that same generator, and drawing the grid uses
 the stored fixed noise (nothing random), so a resumed run computes exactly the numbers an
 uninterrupted run would have.
+
+A run that diverges stops: every step's logged figures are checked (one ``isfinite`` on their
+sum), and so are the weights before each checkpoint. :class:`TrainingDiverged` then names the
+iteration and the figures, and the last checkpoint written, a finite one, stays as it was.
 """
 from __future__ import annotations
 
@@ -26,10 +30,21 @@ import os
 import time
 
 from minigan import backend
-from minigan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.checkpoint import load_checkpoint, nonfinite_entries, save_checkpoint
+from minigan.files import atomic_write
 from minigan.viz import plot_losses, save_gif, save_image_grid
 
 CHECKPOINT_NAME = "checkpoint.npz"
+
+
+class TrainingDiverged(RuntimeError):
+    """The losses or the weights stopped being finite numbers; training stopped before
+    writing anything of the diverged model."""
+
+
+class ResumeError(ValueError):
+    """The checkpoint to resume from cannot continue this run: missing, unreadable, another
+    model, or other settings."""
 
 
 def new_history() -> dict:
@@ -42,8 +57,13 @@ def epoch_grid_path(out_dir, epoch: int) -> str:
 
 
 def save_training_checkpoint(path, model, epoch: int, history: dict) -> str:
-    """A checkpoint of ``model`` after ``epoch`` epochs: what :func:`train` resumes from."""
+    """A checkpoint of ``model`` after ``epoch`` epochs: what :func:`train` resumes from.
+
+    Raises :class:`TrainingDiverged` instead of writing weights that hold NaN or infinity
+    (which would replace the last good checkpoint with a useless one).
+    """
     arrays, model_state = model.state()
+    _check_weights(arrays, f"after epoch {epoch}", path)
     meta = {"model": {"name": model.name, "config": model.config},
             "model_state": model_state, "epoch": epoch, "history": history,
             "rng_state": backend.rng_state()}
@@ -74,10 +94,37 @@ def resume_training(path, model) -> tuple[int, dict]:
 
 
 def _write_json(path: str, data) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
+    with atomic_write(path, "w") as f:
         json.dump(data, f, indent=1)
-    os.replace(tmp, path)
+
+
+def _kept(checkpoint_path) -> str:
+    """What a diverged run leaves to resume from, for its message."""
+    if os.path.exists(checkpoint_path):
+        return f"{os.fspath(checkpoint_path)} still holds the last finite checkpoint"
+    return "no checkpoint was written"
+
+
+def _check_weights(arrays: dict, where: str, checkpoint_path) -> None:
+    bad = nonfinite_entries(arrays)
+    if bad:
+        raise TrainingDiverged(f"training diverged: {where} the weights hold NaN or infinity "
+                               f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); "
+                               f"{_kept(checkpoint_path)} (a lower learning rate may help)")
+
+
+def check_finite(logs: dict, where: str, checkpoint_path=None) -> None:
+    """Raise :class:`TrainingDiverged` when a logged figure of one step is NaN or infinite.
+
+    One ``isfinite`` on the sum of a few floats: cheap enough for every step (a NaN or an
+    infinity anywhere makes the sum non-finite). ``where`` says which step, for the message.
+    """
+    if math.isfinite(sum(logs.values())):
+        return
+    figures = ", ".join(f"{k} = {v:.4g}" for k, v in logs.items())
+    kept = "" if checkpoint_path is None else f"; {_kept(checkpoint_path)}"
+    raise TrainingDiverged(f"training diverged at {where}: {figures}{kept} "
+                           "(a lower learning rate may help)")
 
 
 def _progress(loader, desc: str, enabled: bool):
@@ -125,14 +172,17 @@ def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, res
         raise ValueError(f"train: checkpoint_every must be a positive integer, "
                          f"got {checkpoint_every!r}")
     out_dir = os.fspath(out_dir)
-    os.makedirs(os.path.join(out_dir, "samples"), exist_ok=True)
     checkpoint_path = os.path.join(out_dir, CHECKPOINT_NAME)
     start, history = 0, new_history()
-    if resume is not None:
-        start, history = resume_training(resume, model)
+    if resume is not None:  # before creating anything: a checkpoint that does not fit stops here
+        try:
+            start, history = resume_training(resume, model)
+        except (FileNotFoundError, ValueError) as err:
+            raise ResumeError(f"cannot resume: {err}") from None
         if start >= epochs:
             print(f"checkpoint {os.fspath(resume)!r} has already trained {start} epochs "
                   f"(asked for {epochs}): nothing to do")
+    os.makedirs(os.path.join(out_dir, "samples"), exist_ok=True)
 
     for epoch in range(start + 1, epochs + 1):
         began = time.perf_counter()
@@ -142,10 +192,12 @@ def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, res
         sums, count = {}, 0
         try:
             for batch in batches:
-                logs = model.train_step(batch)
+                logs = {key: float(value) for key, value in model.train_step(batch).items()}
+                check_finite(logs, f"iteration {model.step} (epoch {epoch}, batch {count + 1})",
+                             checkpoint_path)
                 for key, value in logs.items():
-                    history["iterations"].setdefault(key, []).append(float(value))
-                    sums[key] = sums.get(key, 0.0) + float(value)
+                    history["iterations"].setdefault(key, []).append(value)
+                    sums[key] = sums.get(key, 0.0) + value
                 count += 1
                 if bar is not None:
                     bar.set_postfix(_postfix(logs), refresh=False)
@@ -159,6 +211,9 @@ def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, res
             history["epochs"].setdefault(key, []).append(total / count)
         history["iterations_per_epoch"].append(count)
         history["epoch_seconds"].append(time.perf_counter() - began)
+        # The last step's update may have broken the weights after its losses were logged:
+        # check before drawing them.
+        _check_weights(model.state()[0], f"after epoch {epoch}", checkpoint_path)
 
         save_image_grid(model.sample_grid(), epoch_grid_path(out_dir, epoch), nrow=grid_nrow or model.grid_nrow)
         plot_losses(history, os.path.join(out_dir, "losses.png"),

@@ -1,5 +1,7 @@
 """What the image-to-image examples (pix2pix, CycleGAN) share: flags, data scaling, the run,
-and the labelled picture rows."""
+and the labelled picture rows. Their flags are checked as :mod:`minigan.gan.examples` checks
+the other examples' (one line and exit status 2 for a mistake, ``--overwrite`` to replace an
+earlier run in ``--out``), and so is a diverged run (exit status 1)."""
 from __future__ import annotations
 
 import argparse
@@ -9,30 +11,55 @@ import time
 
 import numpy as np
 
-from minigan.gan.trainer import epoch_grid_path, summarize, train
+from minigan.commandline import (ArgumentParser, UserError, check_output_folder, device,
+                                 nonnegative_int, positive_float, positive_int, user_input)
+from minigan.files import atomic_write
+from minigan.gan.examples import stop_diverged
+from minigan.gan.trainer import (ResumeError, TrainingDiverged, epoch_grid_path, summarize,
+                                 train)
 
 
 def translation_parser(doc: str, out: str, epochs: int, batch_size: int,
-                       lr: float = 2e-4) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=doc.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       lr: float = 2e-4) -> ArgumentParser:
+    """The flags both examples have, with this example's defaults; add its own to the result.
+    (No ``--k``: both papers update each discriminator once per generator update.)"""
+    p = ArgumentParser(description=doc.split("\n\n")[0],
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", default=None, metavar="DIR",
                    help="a folder of your own images in the CycleGAN/pix2pix layout "
                         "(default: the digit domains minigan makes)")
-    p.add_argument("--size", type=int, default=64,
+    p.add_argument("--size", type=positive_int, default=64,
                    help="with --data: images are resized and centre-cropped to this size")
-    p.add_argument("--epochs", type=int, default=epochs,
+    p.add_argument("--epochs", type=nonnegative_int, default=epochs,
                    help="epochs: the first half at full learning rate, then linear decay")
-    p.add_argument("--batch-size", type=int, default=batch_size, help="images per batch")
-    p.add_argument("--lr", type=float, default=lr, help="Adam's learning rate")
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--batch-size", type=positive_int, default=batch_size, help="images per batch")
+    p.add_argument("--lr", type=positive_float, default=lr, help="Adam's learning rate")
+    p.add_argument("--device", type=device, default="cpu", help="cpu or cuda")
     p.add_argument("--out", default=out, help="folder for pictures and checkpoints")
     p.add_argument("--resume", default=None, metavar="CHECKPOINT",
                    help="continue the run saved in this checkpoint (same settings)")
-    p.add_argument("--seed", type=int, default=0, help="seed of everything random")
-    p.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the earlier run whose checkpoint is in --out")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of everything random")
+    p.add_argument("--checkpoint-every", type=positive_int, default=1,
+                   help="epochs between checkpoints")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.after_parse(lambda args: check_output_folder(args.out, args.resume, args.overwrite))
     return p
+
+
+def load_user_folder(load, args, split: str, *, what: str):
+    """``load(args.data, phase=split, size=args.size, channels=args.channels)`` on the user's
+    folder; a test split it lacks falls back to the training images (with a note), any other
+    problem with the folder is a :class:`UserError` naming the file."""
+    try:
+        with user_input():
+            return load(args.data, phase=split, size=args.size, channels=args.channels)
+    except UserError as err:
+        if split != "test":
+            raise
+        print(f"note: {err}; evaluating on training {what}")
+        return load_user_folder(load, args, "train", what=what)
 
 
 def lr_schedule(epochs: int) -> dict:
@@ -56,6 +83,9 @@ def to_unit_range(images: np.ndarray) -> np.ndarray:
 def run_training(model, loader, args, title: str, out=None) -> dict:
     """Train as the flags say and print where the pictures are; returns the history."""
     out = out or args.out
+    if len(loader) == 0:
+        raise UserError(f"--batch-size {args.batch_size} is larger than the training set: "
+                        "not one full batch")
     print(f"{title}: {args.epochs} epochs of {len(loader)} batches of {args.batch_size}, "
           f"device {args.device}; pictures in {out}/")
     began = time.perf_counter()
@@ -66,6 +96,10 @@ def run_training(model, loader, args, title: str, out=None) -> dict:
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with --resume {os.path.join(out, 'checkpoint.npz')}")
         sys.exit(130)
+    except ResumeError as err:
+        raise UserError(str(err)) from err
+    except TrainingDiverged as err:
+        stop_diverged(err)
     seconds = history["epoch_seconds"]
     print(f"done in {(time.perf_counter() - began) / 60:.1f} min "
           f"({np.mean(seconds) if seconds else float('nan'):.1f} s per epoch); {summarize(history)}")
@@ -79,7 +113,7 @@ def write_results(out_dir, results: dict) -> str:
     import json
 
     path = os.path.join(os.fspath(out_dir), "results.json")
-    with open(path, "w") as f:
+    with atomic_write(path, "w") as f:
         json.dump(results, f, indent=1)
     return path
 
@@ -90,7 +124,7 @@ def save_rows(path, rows: list, labels: list, title: str | None = None) -> str:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from minigan.viz import image_grid
+    from minigan.viz import image_grid, save_figure
 
     fig = Figure(figsize=(1.0 * rows[0].shape[0], 1.1 * len(rows) + 0.4))
     FigureCanvasAgg(fig)
@@ -103,6 +137,4 @@ def save_rows(path, rows: list, labels: list, title: str | None = None) -> str:
     if title:
         axes[0].set_title(title, fontsize=10)
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")  # the row labels stand left of the axes
-    return os.fspath(path)
+    return save_figure(fig, path, dpi=100, bbox_inches="tight")  # row labels stand left of axes

@@ -146,18 +146,20 @@ def parzen_estimate(samples, test, valid=None, sigmas=SIGMAS, sigma=None,
 
 def add_parzen_arguments(parser) -> None:
     """Add ``--parzen``, ``--test DIR`` and friends to the ``evaluate`` sub-parser."""
+    from minigan.commandline import positive_float, positive_int
+
     group = parser.add_argument_group("Parzen-window log-likelihood (Goodfellow et al. 2014)")
     group.add_argument("--parzen", action="store_true",
                        help="estimate the Parzen-window log-likelihood of the MNIST test set")
     group.add_argument("--test", default=None, metavar="DIR",
                        help="folder with the MNIST files (t10k-* for the test set; train-* "
                             "for the validation set, else the bundled training subset)")
-    group.add_argument("--parzen-sigma", type=float, default=None,
+    group.add_argument("--parzen-sigma", type=positive_float, default=None,
                        help="fixed kernel width (default: chosen on the validation set over "
                             "logspace(-1, 0, 10))")
-    group.add_argument("--parzen-samples", type=int, default=10000,
+    group.add_argument("--parzen-samples", type=positive_int, default=10000,
                        help="kernel centres: the first N samples (default 10000)")
-    group.add_argument("--parzen-batch", type=int, default=1000,
+    group.add_argument("--parzen-batch", type=positive_int, default=1000,
                        help="test points per chunk (default 1000)")
 
 
@@ -187,7 +189,8 @@ def run_parzen(args, images) -> dict:
     if args.parzen_samples < 1:
         raise ValueError(f"--parzen-samples must be positive, got {args.parzen_samples}")
     try:
-        test = load_mnist(root=args.test, split="test", mirrors=[])[0]
+        test = load_mnist(root=args.test, split="test", mirrors=[],
+                          strict=args.test is not None)[0]
     except Exception as err:  # never download here: the test set must be on disk
         raise FileNotFoundError(f"--parzen needs the MNIST test set (t10k-images-idx3-ubyte.gz) "
                                 f"in --test DIR (got {args.test!r}): {err}") from None

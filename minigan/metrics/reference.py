@@ -13,13 +13,16 @@ import pathlib
 
 import numpy as np
 
+from minigan.files import atomic_write
+
 STATS_PATH = pathlib.Path(__file__).with_name("mnist_test_features.npz")
 STATS_SHA256 = "47e0ebdaa36b050d70bdfbacdb5b8f155599dad27ec168b9b424c7ceab056aef"
 
 
 def save_reference_statistics(path, mu: np.ndarray, sigma: np.ndarray) -> str:
     """Write ``mu`` and ``sigma`` (float64) to ``path``; return the file's SHA-256."""
-    np.savez(path, mu=np.asarray(mu, np.float64), sigma=np.asarray(sigma, np.float64))
+    with atomic_write(path) as f:
+        np.savez(f, mu=np.asarray(mu, np.float64), sigma=np.asarray(sigma, np.float64))
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
 

@@ -120,6 +120,17 @@ def test_bad_arguments_and_unreadable_files(tmp_path):
         load_aligned_folder(tmp_path)
 
 
+@pytest.mark.parametrize("side", [40, 50])  # above the pixel limit; above twice the limit
+def test_a_decompression_bomb_is_refused_by_name(tmp_path, side, monkeypatch):
+    """Pillow refuses an image of more than twice MAX_IMAGE_PIXELS and only warns between
+    once and twice, then decodes it: minigan refuses both (here with a limit of 1,000)."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    write(tmp_path / "trainA" / "a.png", solid(4, 4, (0, 0, 0)))
+    write(tmp_path / "trainB" / "bomb.png", solid(side, side, (9, 9, 9)))
+    with pytest.raises(ValueError, match=r"could not read image .*bomb\.png"):
+        load_unaligned_folder(tmp_path, size=4)
+
+
 def test_image_files_filters_by_extension(tmp_path):
     for name in ["b.PNG", "a.jpg", "c.jpeg", "notes.txt", ".hidden.png", "d.webp"]:
         (tmp_path / name).write_bytes(b"")

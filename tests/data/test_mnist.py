@@ -186,6 +186,64 @@ def test_cached_files_are_used_offline_and_bad_ones_are_not(fake_mnist, dead_url
         mnist.load_mnist(split="test", mirrors=[dead_url])
 
 
+# ---------------------------------------------------------------- a folder the user named
+
+def test_strict_folder_is_read_when_sound(fake_mnist, dead_url):
+    arrays, tmp_path = fake_mnist
+    mine = tmp_path / "mine"  # the files directly in the folder, as a user may put them
+    mine.mkdir()
+    for name in mnist.SPLITS["test"]:
+        (mine / name).write_bytes((tmp_path / "served" / "good" / name).read_bytes())
+    images, labels = mnist.load_mnist(root=mine, split="test", mirrors=[dead_url], strict=True)
+    np.testing.assert_array_equal(labels, arrays["t10k-labels-idx1-ubyte.gz"])
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"hello", "is not a readable IDX file: bad IDX magic"),
+    ("truncated", "is not a readable IDX file: not a readable gzip file"),
+    ("corrupt", "is an IDX file, but not the official one: its SHA-256 is"),
+])
+def test_strict_folder_names_the_bad_file_and_never_falls_back(fake_mnist, server, content,
+                                                              problem, capsys):
+    url, requests = server
+    _, tmp_path = fake_mnist
+    good = (tmp_path / "served" / "good" / FILES[0]).read_bytes()
+    content = {"truncated": good[:len(good) // 2],
+               "corrupt": _gzip_idx(np.ones((3, 28, 28), np.uint8))}.get(content, content)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / FILES[0]).write_bytes(content)
+    with pytest.raises(ValueError) as info:
+        mnist.load_mnist(root=mine, split="train", mirrors=[url + "/good/"], strict=True)
+    assert f"MNIST folder {mine}: {mine / FILES[0]} {problem}" in str(info.value)
+    assert requests == [] and (mine / FILES[0]).read_bytes() == content  # not replaced
+    assert capsys.readouterr().err == ""  # and no bundled stand-in
+
+
+def test_strict_folder_downloads_what_is_missing_or_says_it_cannot(fake_mnist, server, dead_url):
+    url, _ = server
+    mine = fake_mnist[1] / "mine"
+    images, _ = mnist.load_mnist(root=mine, split="test", mirrors=[url + "/good/"], strict=True)
+    assert images.shape == (20, 28, 28) and (mine / "mnist" / FILES[2]).is_file()
+    with pytest.raises(mnist.DownloadError) as info:
+        mnist.load_mnist(root=mine, split="train", mirrors=[dead_url], strict=True)
+    assert str(info.value) == (f"MNIST folder {mine}: {FILES[0]} is missing (looked in "
+                               f"{mine / 'mnist'} and {mine}) and could not be downloaded "
+                               "(offline?)")
+    with pytest.raises(mnist.DownloadError) as info:  # downloading switched off
+        mnist.load_mnist(root=mine, split="train", mirrors=[], strict=True)
+    assert str(info.value).endswith(f"{FILES[0]} is missing (looked in {mine / 'mnist'} and "
+                                    f"{mine})")
+
+
+def _gzip_idx(array):
+    import gzip
+    import struct
+
+    header = bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return gzip.compress(header + array.tobytes(), mtime=0)
+
+
 def test_bad_split_name():
     with pytest.raises(ValueError, match="split"):
         mnist.load_mnist(split="valid", mirrors=[])

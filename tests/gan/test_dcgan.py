@@ -184,8 +184,8 @@ def test_the_example_runs_to_the_end(tmp_path):
 
 
 def test_fashion_without_files_says_where_to_put_them(tmp_path):
-    """Offline and without the files, the example stops with the loader's message, no
-    traceback."""
+    """Offline and without the files, the example stops with the loader's message on one
+    line and exit status 2 (the user's to fix), no traceback."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "MINIGAN_DATA": str(tmp_path)}
     script = ("import sys, runpy; from minigan.data import mnist; mnist.DATASETS['fashion-mnist']"
@@ -194,6 +194,6 @@ def test_fashion_without_files_says_where_to_put_them(tmp_path):
               % (str(tmp_path / "run"), os.path.join(root, "examples", "dcgan_mnist.py")))
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=120, cwd=root, env=env)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
     assert "fashion-mnist" in result.stderr and "put" in result.stderr

@@ -54,4 +54,5 @@ def test_defaults_follow_the_mixture_and_the_remedy(monkeypatch):
 def test_bad_arguments_get_a_clear_error(tmp_path):
     result = subprocess.run([sys.executable, SCRIPT, "--decay", "1.5"], capture_output=True,
                             text=True, timeout=120, cwd=tmp_path)
-    assert result.returncode == 2 and "--decay must be between 0 and 1" in result.stderr
+    assert result.returncode == 2 and "--decay" in result.stderr
+    assert "expected a number between 0 and 1, got '1.5'" in result.stderr

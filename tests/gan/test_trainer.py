@@ -12,7 +12,9 @@ from minigan.checkpoint import load_checkpoint
 from minigan.data import DataLoader
 from minigan.gan import build_model, load_model, train
 from minigan.gan.models.mlp import VanillaGAN
-from minigan.gan.trainer import epoch_grid_path, summarize
+from minigan.gan.models.toy import ToyGAN
+from minigan.gan.trainer import (ResumeError, TrainingDiverged, epoch_grid_path,
+                                 save_training_checkpoint, summarize)
 
 SIDE = 6
 
@@ -168,6 +170,65 @@ def test_gif_frames_spread_evenly_and_keep_both_ends():
     assert max(np.diff(picked)) - min(np.diff(picked)) <= 1
     assert gif_frames(frames[:5], 10) == frames[:5]
     assert gif_frames(frames, 1) == [100]
+
+
+# ---------------------------------------------------------------- a run that goes wrong
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's overflow warnings, expected
+def test_a_diverging_run_stops_and_keeps_the_last_finite_checkpoint(tmp_path):
+    minigan.manual_seed(0)
+    model = tiny_model()
+    loader = DataLoader(tiny_data(), batch_size=8)
+    run, saved = tmp_path / "run", {}
+
+    def explode(epoch, history):  # after epoch 1's files: a learning rate that overflows
+        saved["checkpoint"] = (run / "checkpoint.npz").read_bytes()
+        for optimizer in model.optimizers.values():
+            for group in optimizer.param_groups:
+                group["lr"] = 1e30
+
+    with pytest.raises(TrainingDiverged) as info:
+        train(model, loader, 3, run, progress=False, on_epoch_end=explode)
+    message = str(info.value)
+    assert "iteration 6 (epoch 2, batch 1)" in message and "loss_g = nan" in message
+    assert f"{run / 'checkpoint.npz'} still holds the last finite checkpoint" in message
+    assert (run / "checkpoint.npz").read_bytes() == saved["checkpoint"]
+    assert json.loads((run / "metrics.json").read_text())["epochs_done"] == 1
+    assert not (run / "samples" / "epoch_002.png").exists()
+
+
+def test_weights_that_are_not_finite_are_never_checkpointed(tmp_path):
+    model = tiny_model()
+    path = tmp_path / "checkpoint.npz"
+    save_training_checkpoint(path, model, 1, {})
+    before = path.read_bytes()
+    next(model.G.parameters()).data[0, 0] = np.inf
+    with pytest.raises(TrainingDiverged, match="after epoch 2 the weights hold NaN or infinity"):
+        save_training_checkpoint(path, model, 2, {})
+    assert path.read_bytes() == before
+
+
+def test_a_checkpoint_that_cannot_be_resumed_stops_before_anything_is_written(tmp_path):
+    fresh_run(tmp_path, "run", epochs=1)
+    with pytest.raises(ResumeError, match="cannot resume: checkpoint .* holds a 'vanilla' "
+                                          "model, not 'toy'"):
+        train(ToyGAN(latent_dim=2, g_hidden=(4,), d_hidden=(4,)), [], 1, tmp_path / "new",
+              resume=tmp_path / "run" / "checkpoint.npz", progress=False)
+    assert not (tmp_path / "new").exists()
+
+
+def test_every_file_the_loop_writes_is_replaced_atomically(tmp_path, monkeypatch):
+    replaced, replace = set(), os.replace
+
+    def recording_replace(source, target):
+        replaced.add(os.path.abspath(target))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", recording_replace)
+    fresh_run(tmp_path, "run", epochs=2)
+    written = {os.path.abspath(os.path.join(folder, name))
+               for folder, _, names in os.walk(tmp_path / "run") for name in names}
+    assert len(written) == 6 and written <= replaced  # 2 grids, losses, metrics, GIF, checkpoint
 
 
 @pytest.mark.skipif(not minigan.cuda_is_available(), reason="needs CuPy and a GPU")

@@ -21,13 +21,12 @@ import numpy as np
 from minigan import backend, nn, optim
 from minigan.autograd import Tensor
 from minigan.gan import losses
-from minigan.gan.base import GANModel
+from minigan.gan.base import GANModel, sample_images
 from minigan.gan.games import BCEGame
 from minigan.gan.models.dcgan import dcgan_discriminator, dcgan_generator
 from minigan.gan.models.mlp import mlp_discriminator, mlp_generator
 from minigan.gan.recipe import check_recipe
 from minigan.ops import math
-from minigan.viz import to_uint8
 
 ARCHS = ("mlp", "dcgan")
 
@@ -172,13 +171,11 @@ class ConditionalGAN(GANModel):
             labels = np.arange(n) % self.n_classes
         return self.sampling_generator(noise, as_labels(labels, n, self.device))
 
-    def export_samples(self, n: int, batch_size: int = 1000) -> dict:
-        """``images`` uint8 and the requested ``labels`` (int64, each class equally often:
-        0, 1, ..., 9, 0, ...), so a judge can check that each image shows its label."""
-        labels = np.arange(n, dtype=np.int64) % self.n_classes
-        chunks = [to_uint8(self.sample(noise=self.noise(min(batch_size, n - s)),
-                                       labels=labels[s:s + batch_size]))
-                  for s in range(0, n, batch_size)]
-        images = np.concatenate(chunks) if chunks else np.zeros((0, 1, 28, 28), np.uint8)
-        images = images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
-        return {"images": images, "labels": labels}
+    def iter_samples(self, n: int, batch_size: int = 1000):
+        """Batches of ``images`` uint8 and the requested ``labels`` (int64, each class equally
+        often: 0, 1, ..., 9, 0, ... across the batches), so a judge can check that each image
+        shows its label."""
+        for start in range(0, n, batch_size):
+            labels = np.arange(start, min(n, start + batch_size), dtype=np.int64) % self.n_classes
+            images = self.sample(noise=self.noise(len(labels)), labels=labels)
+            yield {"images": sample_images(images), "labels": labels}

@@ -51,6 +51,7 @@ class ToyGAN(RemedyGame, GANModel):
     """
 
     name = "toy"
+    draws_images = False  # points in the plane
 
     def __init__(self, latent_dim: int = 16, g_hidden=(128, 128), d_hidden=(128, 128),
                  remedy: str = "none", pack_size: int = 4, mb_features: int = 8,
@@ -123,8 +124,12 @@ class ToyGAN(RemedyGame, GANModel):
                 out.append(sigmoid(logits).reshape(c))
         return M.concat(out, axis=0)
 
+    def iter_samples(self, n: int, batch_size: int = 1000):
+        """Batches of generated points, ``{"points": float32 (batch, 2)}`` (not images)."""
+        for start in range(0, n, batch_size):
+            yield {"points": self.sample(min(batch_size, n - start)).numpy().astype(np.float32)}
+
     def export_samples(self, n: int, batch_size: int = 1000) -> dict:
         """``n`` generated points as ``{"points": float32 (n, 2)}`` (not images)."""
-        chunks = [self.sample(min(batch_size, n - s)).numpy() for s in range(0, n, batch_size)]
-        points = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.float32)
-        return {"points": points.astype(np.float32)}
+        chunks = [chunk["points"] for chunk in self.iter_samples(n, batch_size)]
+        return {"points": np.concatenate(chunks) if chunks else np.zeros((0, 2), np.float32)}

@@ -38,6 +38,7 @@ class TranslationModel(GANModel):
     """Base class of pix2pix and CycleGAN (see the module docstring)."""
 
     grid_nrow = 8
+    draws_images = False  # translates images; draws nothing from noise
 
     def __init__(self, config: dict, device=None):
         super().__init__(config, k=1, device=device)

@@ -1,0 +1,89 @@
+"""What the examples share (minigan/gan/examples.py, translation_examples.py) keeps earlier work:
+an --out folder holding a run is replaced only with --overwrite, and a run that diverges stops
+with exit status 1, its last finite checkpoint kept. Run in this process, downloads off."""
+import importlib.util
+import os
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import minigan
+from minigan.checkpoint import load_checkpoint
+from minigan.commandline import run_main
+from minigan.data import mnist
+from minigan.gan.models.mlp import VanillaGAN
+from minigan.gan.trainer import new_history, save_training_checkpoint
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("MINIGAN_DATA", str(tmp_path / "cache"))
+    for table in mnist.DATASETS.values():
+        monkeypatch.setitem(table, "mirrors", [])
+
+
+def run_example(script, argv, monkeypatch) -> int:
+    """``python examples/SCRIPT argv...`` in this process; returns the exit status."""
+    spec = importlib.util.spec_from_file_location("example_" + script[:-3],
+                                                  os.path.join(ROOT, "examples", script))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, "argv", [script])
+    try:
+        return run_main(lambda: module.main([str(a) for a in argv]), prog=script)
+    except SystemExit as stop:
+        return stop.code
+
+
+def pairs(root):
+    """Twelve side-by-side 16x32 RGB pairs in the pix2pix layout."""
+    rng = np.random.default_rng(0)
+    (root / "train").mkdir(parents=True)
+    for i in range(12):
+        pixels = (rng.random((16, 32, 3)) * 255).astype(np.uint8)
+        Image.fromarray(pixels).save(root / "train" / f"{i}.png")
+    return root
+
+
+def test_an_earlier_run_is_replaced_only_with_overwrite(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run"
+    tiny = ["pix2pix_digits.py", ["--data", pairs(tmp_path / "pairs"), "--size", "16",
+                                  "--epochs", "1", "--batch-size", "4", "--ngf", "4", "--ndf",
+                                  "4", "--n-layers", "1", "--no-baseline", "--no-progress",
+                                  "--out", out]]
+    assert run_example(*tiny, monkeypatch) == 0
+    first = (out / "checkpoint.npz").read_bytes()
+    capsys.readouterr()
+
+    assert run_example(tiny[0], tiny[1] + ["--seed", "1"], monkeypatch) == 2
+    assert f"--resume {out / 'checkpoint.npz'}, or replace it with --overwrite" in \
+        capsys.readouterr().err
+    assert (out / "checkpoint.npz").read_bytes() == first
+
+    assert run_example(tiny[0], tiny[1] + ["--seed", "1", "--overwrite"], monkeypatch) == 0
+    (tmp_path / "first.npz").write_bytes(first)
+    key = "model/G/model.model.0.weight"  # another seed's run replaced the first
+    assert not np.array_equal(load_checkpoint(out / "checkpoint.npz")[0][key],
+                              load_checkpoint(tmp_path / "first.npz")[0][key])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's overflow warnings, expected
+def test_a_diverging_example_exits_1_and_keeps_the_last_finite_checkpoint(tmp_path, monkeypatch,
+                                                                           capsys):
+    out = tmp_path / "run"
+    minigan.manual_seed(0)
+    save_training_checkpoint(out / "checkpoint.npz", VanillaGAN(), 1, new_history())
+    before = (out / "checkpoint.npz").read_bytes()
+    status = run_example("vanilla_mnist.py", ["--lr", "1e12", "--overwrite", "--out", out,
+                                              "--epochs", "1", "--no-progress",
+                                              "--eval-samples", "0"], monkeypatch)
+    err = capsys.readouterr().err.splitlines()
+    assert status == 1
+    assert err[-1].startswith("vanilla_mnist.py: training diverged at iteration ")
+    assert "loss_g = nan" in err[-1] and f"{out / 'checkpoint.npz'} still holds" in err[-1]
+    assert (out / "checkpoint.npz").read_bytes() == before
+    assert not any(name.endswith(".minigan-tmp") for name in os.listdir(out))
