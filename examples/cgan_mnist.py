@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone
 
 import minigan  # noqa: E402
 from minigan.commandline import positive_int, run_main  # noqa: E402
-from minigan.gan.examples import example_parser, image_loader, run  # noqa: E402
+from minigan.gan.examples import (add_recipe_arguments, example_parser,  # noqa: E402
+                                  image_loader, recipe_of, run)
 from minigan.gan.models.conditional import ConditionalGAN  # noqa: E402
 
 # The MLP cGAN costs about 0.05 s per iteration on one core of a 2-core x86 server (measured on
@@ -46,6 +47,7 @@ def parse_args(argv=None):
     p.add_argument("--embed-dim", type=positive_int, default=10, help="size of the label embeddings")
     p.add_argument("--loss", choices=("nonsaturating", "minimax"), default="nonsaturating",
                    help="generator loss")
+    add_recipe_arguments(p)
     return p.parse_args(argv)
 
 
@@ -54,7 +56,7 @@ def main(argv=None) -> None:
     minigan.manual_seed(args.seed)
     loader, n_images = image_loader(args, flatten=args.arch == "mlp", labels=True)
     model = ConditionalGAN(arch=args.arch, embed_dim=args.embed_dim, lr=args.lr, k=args.k,
-                           loss=args.loss, device=args.device)
+                           loss=args.loss, device=args.device, recipe=recipe_of(args))
     run(model, loader, args, n_images, title=f"conditional GAN ({args.arch}; row r = digit r)")
 
 

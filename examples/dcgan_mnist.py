@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone
 import minigan  # noqa: E402
 from minigan.commandline import positive_int, run_main  # noqa: E402
 from minigan.gan import latent  # noqa: E402
-from minigan.gan.examples import example_parser, image_loader, run  # noqa: E402
+from minigan.gan.examples import (add_recipe_arguments, example_parser,  # noqa: E402
+                                  image_loader, recipe_of, run)
 from minigan.gan.models.dcgan import DCGAN  # noqa: E402
 
 # Run length in iterations (batches). Measured on a 2-core x86 server at batch 64: one epoch
@@ -68,6 +69,7 @@ def parse_args(argv=None):
         if action.dest == "out":
             action.help = "folder for pictures and checkpoints (default runs/dcgan or " \
                           "runs/dcgan_fashion)"
+    add_recipe_arguments(p)
     return p.parse_args(argv)
 
 
@@ -106,7 +108,7 @@ def main(argv=None) -> None:
         print("(no judge's figures for Fashion-MNIST: the judge recognises digits, not clothes)")
         args.eval_samples = 0
     model = DCGAN(g_width=args.width, d_width=args.width, lr=args.lr, k=args.k, loss=args.loss,
-                  device=args.device)
+                  device=args.device, recipe=recipe_of(args))
     history = run(model, loader, args, n_images,
                   title=f"DCGAN ({args.dataset}, {args.loss} loss, width {args.width})")
     if history is None or history["epochs"]["loss_d"][-1] != history["epochs"]["loss_d"][-1]:

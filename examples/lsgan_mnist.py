@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone
 
 import minigan  # noqa: E402
 from minigan.commandline import run_main  # noqa: E402
-from minigan.gan.examples import default_epochs, example_parser, image_loader, run  # noqa: E402
+from minigan.gan.examples import (add_recipe_arguments, default_epochs,  # noqa: E402
+                                  example_parser, image_loader, recipe_of, run)
 from minigan.gan.models.lsgan import LSGAN  # noqa: E402
 
 # Run length in iterations, per architecture. Measured on a 2-core x86 server at batch 64: a
@@ -44,6 +45,7 @@ def parse_args(argv=None):
                    f"{default_epochs(5000, 64, DEFAULT_ITERATIONS['dcgan'])} and "
                    f"{default_epochs(5000, 64, DEFAULT_ITERATIONS['mlp'])} epochs of the bundled "
                    "5,000 digits at batch size 64)")
+    add_recipe_arguments(p)
     args = p.parse_args(argv)
     args.iterations = DEFAULT_ITERATIONS[args.arch]
     return args
@@ -53,7 +55,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     minigan.manual_seed(args.seed)
     loader, n_images = image_loader(args, flatten=False)
-    model = LSGAN(arch=args.arch, coding=args.coding, lr=args.lr, k=args.k, device=args.device)
+    model = LSGAN(arch=args.arch, coding=args.coding, lr=args.lr, k=args.k, device=args.device,
+                  recipe=recipe_of(args))
     run(model, loader, args, n_images, title=f"LSGAN ({args.arch} networks, coding {args.coding})")
 
 

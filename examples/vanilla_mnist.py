@@ -35,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone
 
 import minigan  # noqa: E402
 from minigan.commandline import positive_int, run_main  # noqa: E402
-from minigan.gan.examples import example_parser, image_loader, run  # noqa: E402
+from minigan.gan.examples import (add_recipe_arguments, example_parser,  # noqa: E402
+                                  image_loader, recipe_of, run)
 from minigan.gan.models.mlp import VanillaGAN  # noqa: E402
 from minigan.gan.remedy_game import REMEDIES  # noqa: E402
 
@@ -54,6 +55,7 @@ def parse_args(argv=None):
                    help="images per packed input (pack)")
     p.add_argument("--unroll-steps", type=positive_int, default=5,
                    help="look-ahead steps (unrolled)")
+    add_recipe_arguments(p)
     return p.parse_args(argv)
 
 
@@ -63,7 +65,7 @@ def main(argv=None) -> None:
     loader, n_images = image_loader(args, flatten=True)
     model = VanillaGAN(lr=args.lr, k=args.k, loss=args.loss, device=args.device,
                        remedy=args.remedy, pack_size=args.pack_size,
-                       unroll_steps=args.unroll_steps)
+                       unroll_steps=args.unroll_steps, recipe=recipe_of(args))
     remedy = "" if args.remedy == "none" else f", remedy {args.remedy}"
     run(model, loader, args, n_images, title=f"vanilla GAN ({args.loss} loss{remedy})")
 

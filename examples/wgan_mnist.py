@@ -37,7 +37,8 @@ import numpy as np  # noqa: E402
 
 import minigan  # noqa: E402
 from minigan.commandline import nonnegative_float, positive_float, run_main  # noqa: E402
-from minigan.gan.examples import example_parser, image_loader, run  # noqa: E402
+from minigan.gan.examples import (add_recipe_arguments, example_parser,  # noqa: E402
+                                  image_loader, recipe_of, run)
 from minigan.gan.models.wgan import DEFAULTS, WGAN  # noqa: E402
 
 # Run length in iterations (critic updates, one batch of 64 each); the generator is updated on
@@ -66,6 +67,7 @@ def parse_args(argv=None):
                            f"{DEFAULTS['gp']['lr']} for gp)")
         elif action.dest == "out":
             action.help = "folder for pictures and checkpoints (default runs/wgan-PENALTY)"
+    add_recipe_arguments(p)
     return p.parse_args(argv)
 
 
@@ -109,7 +111,8 @@ def main(argv=None) -> None:
     minigan.manual_seed(args.seed)
     loader, n_images = image_loader(args, flatten=args.arch == "mlp")
     model = WGAN(penalty=args.penalty, arch=args.arch, lr=args.lr, k=args.k,
-                 clip_value=args.clip_value, gp_weight=args.gp_weight, device=args.device)
+                 clip_value=args.clip_value, gp_weight=args.gp_weight, device=args.device,
+                 recipe=recipe_of(args))
     args.lr = model.config["lr"]
     what = (f"clip {args.clip_value}, RMSprop" if args.penalty == "clip"
             else f"gradient penalty {args.gp_weight}, Adam betas (0.5, 0.9)")

@@ -30,11 +30,13 @@ import sys
 import time
 
 from minigan.commandline import (ArgumentParser, UserError, check_output_folder, device,
-                                 nonnegative_int, one_line, positive_float, positive_int,
-                                 user_input)
+                                 fraction, nonnegative_float, nonnegative_int, one_line,
+                                 positive_float, positive_int, user_input)
 from minigan.data import DataLoader, load_fashion_mnist, load_mnist, scale_to_unit_range
 from minigan.data.mnist import DownloadError
 from minigan.files import atomic_write
+from minigan.gan.augment import POLICIES
+from minigan.gan.recipe import PRESETS
 from minigan.gan.trainer import (ResumeError, TrainingDiverged, epoch_grid_path, summarize,
                                  train)
 
@@ -93,6 +95,39 @@ def example_parser(doc: str, out, lr: float = 2e-4, k: int = 1, batch_size: int 
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.after_parse(functools.partial(_check_out, out))
     return p
+
+
+def add_recipe_arguments(parser, default: str = "lecture") -> None:
+    """The training-recipe flags (:mod:`minigan.gan.recipe`): a named recipe, and one flag per
+    technique that overrides it, so a learner can switch each on or off and see what it buys.
+    Read them back with :func:`recipe_of`."""
+    g = parser.add_argument_group("training recipe (minigan/gan/recipe.py explains each)")
+    g.add_argument("--recipe", choices=sorted(PRESETS), default=default,
+                   help="lecture: the plain training; small-data: + moving average of G and "
+                        "augmentation (the flags below override single settings)")
+    g.add_argument("--ema", type=fraction, default=None, metavar="DECAY",
+                   help="sample from a moving average of G's weights with this decay (0: off)")
+    g.add_argument("--augment", nargs="*", choices=POLICIES, default=None,
+                   help="DiffAugment transformations of every image D sees (none: off)")
+    g.add_argument("--r1", type=nonnegative_float, default=None, metavar="GAMMA",
+                   help="R1 penalty on D's gradient at real images (0: off)")
+    g.add_argument("--label-smoothing", type=fraction, default=None, metavar="S",
+                   help="train D towards 1 - S on real images (0: off; the BCE losses)")
+    g.add_argument("--lr-d", type=positive_float, default=None,
+                   help="D's own learning rate (two time-scale updates; default: --lr)")
+
+
+def recipe_of(args) -> dict:
+    """The recipe the flags of :func:`add_recipe_arguments` ask for."""
+    recipe = dict(PRESETS[args.recipe])
+    for key in ("ema", "augment", "r1", "label_smoothing", "lr_d"):
+        if getattr(args, key) is not None:
+            recipe[key] = getattr(args, key)
+    if recipe.get("ema", 0) >= 1:
+        raise UserError(f"--ema must be below 1 (a decay of 1 never moves), got {recipe['ema']}")
+    if recipe.get("label_smoothing", 0) >= 0.5:
+        raise UserError(f"--label-smoothing must be below 0.5, got {recipe['label_smoothing']}")
+    return recipe
 
 
 def _check_out(default_out, args) -> None:

@@ -87,3 +87,17 @@ def test_a_diverging_example_exits_1_and_keeps_the_last_finite_checkpoint(tmp_pa
     assert "loss_g = nan" in err[-1] and f"{out / 'checkpoint.npz'} still holds" in err[-1]
     assert (out / "checkpoint.npz").read_bytes() == before
     assert not any(name.endswith(".minigan-tmp") for name in os.listdir(out))
+
+
+def test_recipe_flags_reach_the_model(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location(
+        "example_dcgan_recipe", os.path.join(ROOT, "examples", "dcgan_mnist.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from minigan.gan.examples import recipe_of
+
+    args = module.parse_args(["--out", str(tmp_path / "a")])
+    assert recipe_of(args) == {}, "the default is the lectures' plain training"
+    args = module.parse_args(["--out", str(tmp_path / "b"), "--recipe", "small-data",
+                              "--augment", "--r1", "0.5", "--lr-d", "4e-4"])
+    assert recipe_of(args) == {"ema": 0.999, "augment": [], "r1": 0.5, "lr_d": 4e-4}
