@@ -123,8 +123,29 @@ class GANModel:
     @property
     def sampling_generator(self):
         """The generator that draws samples and pictures: the moving average of G's weights if
-        the recipe keeps one, else G itself."""
-        return self.ema.module if self.ema is not None else self.networks["G"]
+        the recipe keeps one (its batch norm statistics measured afresh when the weights moved),
+        else G itself."""
+        if self.ema is None:
+            return self.networks["G"]
+        if self.ema.stale_statistics:
+            self.ema.refresh_statistics(self.statistics_batches())
+        return self.ema.module
+
+    def statistics_batches(self, batches: int = 8, size: int = 64) -> list:
+        """Fixed inputs of G for measuring batch norm statistics: noise from a generator of
+        their own (so measuring draws nothing from minigan's, and a resumed run is unchanged);
+        a conditional G gets every label in turn."""
+        rng = np.random.default_rng(0)
+        out = []
+        for _ in range(batches):
+            z = backend.to_device(rng.standard_normal((size, self.config["latent_dim"]))
+                                  .astype(backend.get_default_dtype()), self.device)
+            inputs = (Tensor(z),)
+            if self.conditional:
+                labels = np.arange(size) % self.config["n_classes"]
+                inputs += (Tensor(backend.to_device(labels, self.device)),)
+            out.append(inputs)
+        return out
 
     # ---------------------------------------------------------------- the update
 
