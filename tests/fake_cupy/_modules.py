@@ -57,6 +57,7 @@ class Namespace(types.ModuleType):
 
         @functools.wraps(value)
         def on_device(*args, **kwargs):
+            NAMES.check_call(where, args, kwargs)
             return call(value, where, args, kwargs, host_ok=host_ok)
         return on_device
 
@@ -102,8 +103,12 @@ class RandomProxy:
         if name.startswith("_"):
             raise AttributeError(name)
         NAMES.require(self._place, name)
-        method = getattr(self._generator, name)
-        return lambda *args, **kwargs: call(method, f"{self._place}.{name}", args, kwargs)
+        method, where = getattr(self._generator, name), f"{self._place}.{name}"
+
+        def draw(*args, **kwargs):
+            NAMES.check_call(where, args, kwargs)
+            return call(method, where, args, kwargs)
+        return draw
 
 
 def asnumpy(a, stream=None, order="C", out=None, blocking=True):
@@ -115,14 +120,14 @@ def asnumpy(a, stream=None, order="C", out=None, blocking=True):
 def build() -> dict:
     """The stand-in's modules, keyed by the names ``import`` looks up in ``sys.modules``."""
     state = RandomProxy("cupy.random.RandomState", numpy.random.RandomState(0))
-    random = Namespace("cupy.random", numpy.random.RandomState(0), own={
+    # Module-level draws (cupy.random.normal...) use one RandomState, as CuPy's do.
+    random = Namespace("cupy.random", state._generator, own={
         "default_rng": lambda seed=None: RandomProxy("cupy.random.Generator",
                                                      numpy.random.default_rng(seed)),
         "RandomState": lambda seed=None: RandomProxy("cupy.random.RandomState",
                                                      numpy.random.RandomState(seed)),
         "get_random_state": lambda: state,
     })
-    random._source = state._generator  # module-level draws use the one RandomState, as CuPy's
     runtime = Namespace("cupy.cuda.runtime", _cuda.Runtime)
     cuda = Namespace("cupy.cuda", own={
         "runtime": runtime, "Device": _cuda.Device, "Stream": _cuda.Stream,

@@ -10,6 +10,7 @@ test launches on the stand-in (examples, ``python -m minigan``) ask only once.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -32,10 +33,25 @@ PLACES = {
     "cupy.ndarray": "cupy.ndarray", "cupy.ufunc": "type(cupy.add)",
 }
 
+# The functions whose signatures are read, so that a call CuPy would refuse (a keyword NumPy
+# has and CuPy lacks: numpy.pad's stat_length, as_strided's writeable) is refused here too.
+SIGNED = ("cupy", "cupyx", "cupy.random", "cupy.random.Generator", "cupy.random.RandomState",
+          "cupy.lib.stride_tricks")
+
 _CHILD = """
-import json, sys, numpy, cupy, cupyx, cupy.lib.stride_tricks, cupy.cuda.runtime
-places = json.loads(sys.argv[1])
+import inspect, json, sys, numpy, cupy, cupyx, cupy.lib.stride_tricks, cupy.cuda.runtime
+places, signed = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 names = {key: sorted(dir(eval(expr))) for key, expr in places.items()}
+def parameters(f):
+    try:
+        return [(p.name, int(p.kind), p.default is not p.empty)
+                for p in inspect.signature(f).parameters.values() if p.name != "self"]
+    except (TypeError, ValueError):  # compiled without a signature: not checked
+        return None
+names["signatures"] = {f"{key}.{n}": parameters(getattr(eval(places[key]), n))
+                       for key in signed for n in names[key] if not n.startswith("_")
+                       and callable(getattr(eval(places[key]), n))
+                       and not isinstance(getattr(eval(places[key]), n), type)}
 # Names whose object IS NumPy's (dtypes, constants, finfo...): the stand-in hands them out as is.
 names["numpy's own"] = sorted(n for n in dir(cupy) if getattr(cupy, n) is getattr(numpy, n, None))
 names["version"] = cupy.__version__
@@ -43,11 +59,20 @@ print(json.dumps(names))
 """
 
 
+class _Default:  # stands for a default value in a signature shown in an error
+    def __repr__(self):
+        return "..."
+
+
+_DEFAULT = _Default()
+
+
 class Names:
     """Real CuPy's names, or None where CuPy is not installed (then nothing is checked)."""
 
     def __init__(self):
         self._names: dict | None = None
+        self._signatures: dict = {}
         self.loaded = False
         self.note = ""
 
@@ -92,6 +117,25 @@ class Names:
         """The names among ``candidates`` that CuPy has in ``place`` (all, when unchecked)."""
         return {n for n in candidates if self.has(place, n)}
 
+    def check_call(self, where: str, args, kwargs) -> None:
+        """Raise TypeError, as CuPy would, if its ``where`` (``cupy.pad``) does not take these
+        arguments. Functions CuPy compiled without a signature are not checked."""
+        self.load()
+        parameters = None if self._names is None else self._names["signatures"].get(where)
+        if parameters is None:
+            return
+        signature = self._signatures.get(where)
+        if signature is None:
+            signature = self._signatures[where] = inspect.Signature([
+                inspect.Parameter(name, inspect._ParameterKind(kind),
+                                  default=_DEFAULT if has_default else inspect.Parameter.empty)
+                for name, kind, has_default in parameters])
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"CuPy's {where}{signature} does not take these arguments: {error} "
+                            "(the CuPy stand-in checks calls against CuPy's signatures)") from None
+
     def numpys_own(self, name: str, value) -> bool:
         """Is ``cupy.<name>`` NumPy's very object (a dtype, a constant, finfo)?"""
         self.load()
@@ -102,7 +146,8 @@ class Names:
 
 def _ask_real_cupy() -> dict | None:
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(PLACES)],
+        done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(PLACES),
+                               json.dumps(SIGNED)],
                               capture_output=True, text=True, timeout=120,
                               env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     except (OSError, subprocess.TimeoutExpired):
