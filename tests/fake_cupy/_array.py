@@ -25,6 +25,7 @@ from __future__ import annotations
 import operator
 import os
 import sys
+from typing import NamedTuple
 
 import numpy
 
@@ -35,10 +36,15 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 SCALARS = (bool, int, float, complex, numpy.generic)
 
 
+class Transfer(NamedTuple):
+    nbytes: int
+    where: str    # "file:line function" of the first caller outside the stand-in and NumPy
+    stack: tuple  # that caller and up to seven of its callers, innermost first
+
+
 class Transfers:
-    """Copies between host and device: ``to_host`` and ``to_device`` hold one
-    ``(nbytes, "file:line function")`` per copy, naming the first caller outside the stand-in
-    and NumPy."""
+    """Copies between host and device, one :class:`Transfer` each: ``to_host`` (``.get()``,
+    ``float(x)``...) and ``to_device`` (``cupy.asarray`` of host data...)."""
 
     def __init__(self):
         self.to_host: list = []
@@ -49,13 +55,13 @@ class Transfers:
         self.to_device.clear()
 
     def _record(self, log: list, nbytes: int) -> None:
-        frame = sys._getframe(2)
-        while frame is not None and (frame.f_code.co_filename.startswith(_HERE)
-                                     or os.sep + "numpy" + os.sep in frame.f_code.co_filename):
+        frame, stack = sys._getframe(2), []
+        while frame is not None and len(stack) < 8:
+            name = frame.f_code.co_filename
+            if not (name.startswith(_HERE) or os.sep + "numpy" + os.sep in name):
+                stack.append(f"{os.path.basename(name)}:{frame.f_lineno} {frame.f_code.co_name}")
             frame = frame.f_back
-        where = "?" if frame is None else (f"{os.path.basename(frame.f_code.co_filename)}:"
-                                           f"{frame.f_lineno} {frame.f_code.co_name}")
-        log.append((int(nbytes), where))
+        log.append(Transfer(int(nbytes), stack[0] if stack else "?", tuple(stack)))
 
 
 TRANSFERS = Transfers()
@@ -99,6 +105,8 @@ def unwrap(value, what: str, host_ok: bool = False):
     A host array is refused unless ``host_ok`` (it is then counted as copied to the device)."""
     if isinstance(value, ndarray):
         return value._a
+    if isinstance(value, _Unwrapped):
+        return value.value
     if isinstance(value, numpy.ndarray):
         if not host_ok:
             raise TypeError(f"{what}: a numpy.ndarray (shape {value.shape}) met device arrays; "
@@ -109,16 +117,39 @@ def unwrap(value, what: str, host_ok: bool = False):
     return value
 
 
+def unwrap_data(value, what: str):
+    """The first argument of ``cupy.array``/``asarray``: host data with at least one dimension
+    (a NumPy array, a list) is copied to the device, and counted. A single number is not: CuPy
+    fills a 0-d array with it by a kernel, with no copy."""
+    if isinstance(value, ndarray):
+        return value._a
+    if isinstance(value, numpy.ndarray):
+        return from_host(value) if value.ndim else value
+    if type(value) in (tuple, list):
+        host = numpy.asarray(unwrap(value, what, host_ok=True))
+        return from_host(host) if host.ndim else host
+    return value
+
+
 def call(fn, what: str, args, kwargs, host_ok: bool = False):
     """``fn`` on the unwrapped arguments, its result wrapped; an argument returned as the
-    result (``out=``) comes back as the same stand-in array."""
-    raw_args = unwrap(args, what, host_ok)
+    result (``out=``) comes back as the same stand-in array. ``host_ok``: the first argument
+    is data to copy to the device (``cupy.asarray``)."""
+    given = (*args, *kwargs.values())
+    if host_ok and args:
+        args = (_Unwrapped(unwrap_data(args[0], what)), *args[1:])
+    raw_args = unwrap(args, what)
     raw_kwargs = {k: unwrap(v, what, host_ok) for k, v in kwargs.items()}
     result = fn(*raw_args, **raw_kwargs)
-    for given in (*args, *kwargs.values()):
-        if isinstance(given, ndarray) and result is given._a:
-            return given
+    for argument in given:
+        if isinstance(argument, ndarray) and result is argument._a:
+            return argument
     return wrap(result)
+
+
+class _Unwrapped:  # an argument already unwrapped (and counted): passed on as it is
+    def __init__(self, value):
+        self.value = value
 
 
 def _operand(value, what: str):
