@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
+import minigan.nn.functional as F
 from minigan import autograd
 from minigan.autograd import Function
 from minigan.ops import activation as A
@@ -92,6 +93,7 @@ CASES = {
     "mse_l1": (lambda x, y: L.mse(x, y) + L.l1(x, y, reduction="sum"),
                [normal(3, 4), normal(3, 4)]),
     "cross_entropy_labels": (lambda x, y: L.cross_entropy(x, y), [normal(5, 4), LABELS]),
+    "embedding": (lambda w, i: F.embedding(i, w) * 2.0, [normal(4, 3), INDEX]),
     "cross_entropy_probabilities": (lambda x, y: L.cross_entropy(x, M.softmax(y, axis=1)),
                                     [normal(5, 4), normal(5, 4)]),
     "conv2d": (lambda x, w, b: C.conv2d(x, w, b, stride=2, padding=1),
@@ -123,26 +125,31 @@ def _tensors(inputs, device):
 
 
 def run_case(name, device):
-    """The output, its gradients, and the gradients of <gradients, u>: all as NumPy arrays,
-    with the Function types met on the way."""
+    """The output; its gradients by the fast first-order backward (no graph recorded) and by
+    the recorded one; and the gradients of the sum of the squared gradients (a double
+    backward): all as Tensors, with the Function types met on the way."""
     fn, inputs = CASES[name]
-    mg.manual_seed(5)  # dropout draws its mask here: the same on both devices
-    tensors = _tensors(inputs, device)
-    leaves = [t for t in tensors if t.requires_grad]
-    out = fn(*tensors)
-    seed = np.random.default_rng(1).normal(size=out.shape)
-    grads = autograd.grad(out, leaves, grad_outputs=mg.tensor(seed, dtype=np.float64,
-                                                               device=device),
-                          create_graph=True, allow_unused=True)
+    seed = mg.tensor(np.random.default_rng(1).normal(size=fn(*_tensors(inputs, "cpu")).shape),
+                     dtype=np.float64, device=device)
+
+    def forward():
+        mg.manual_seed(5)  # dropout draws its mask here: the same on both devices
+        tensors = _tensors(inputs, device)
+        return [t for t in tensors if t.requires_grad], fn(*tensors)
+
+    leaves, out = forward()
+    fast = autograd.grad(out, leaves, grad_outputs=seed, allow_unused=True)
+    leaves, out = forward()
+    grads = autograd.grad(out, leaves, grad_outputs=seed, create_graph=True, allow_unused=True)
     used = [(t, g) for t, g in zip(leaves, grads) if g is not None and g.requires_grad]
     second_order = sum((g * g).sum() for _, g in used) if used else None
     seconds = (autograd.grad(second_order, [t for t, _ in used], allow_unused=True)
                if second_order is not None else ())
-    arrays = [out] + [g for g in grads if g is not None] + [g for g in seconds if g is not None]
-    for a in arrays:
-        assert a.device == device, f"{name}: a result on {a.device}, not {device}"
+    results = [t for t in (out, *fast, *grads, *seconds) if t is not None]
+    for t in results:
+        assert t.device == device, f"{name}: a result on {t.device}, not {device}"
     roots = [out] + [g for _, g in used] + ([second_order] if second_order is not None else [])
-    return [a.numpy() for a in arrays], _function_types(roots)
+    return results, _function_types(roots)
 
 
 def _function_types(roots) -> set:
@@ -158,12 +165,16 @@ def _function_types(roots) -> set:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_cuda_matches_cpu_forward_backward_and_double_backward(name):
-    cpu, _ = run_case(name, "cpu")
+def test_cuda_matches_cpu_forward_backward_and_double_backward(name, fake_cupy):
+    cpu = [t.numpy() for t in run_case(name, "cpu")[0]]
+    fake_cupy.TRANSFERS.clear()
     cuda, _ = run_case(name, "cuda")
+    if fake_cupy.installed():  # the CuPy stand-in counts copies: computing made none
+        assert fake_cupy.TRANSFERS.to_host == []
     assert len(cpu) == len(cuda)
     for i, (a, b) in enumerate(zip(cpu, cuda)):
-        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12, err_msg=f"{name}, result {i}")
+        np.testing.assert_allclose(b.numpy(), a, rtol=1e-10, atol=1e-12,
+                                   err_msg=f"{name}, result {i}")
 
 
 def test_the_cuda_cases_meet_every_function_in_minigan_ops():
@@ -197,3 +208,26 @@ def test_batch_norm_running_statistics_update_on_cuda_as_on_cpu():
         stats[device] = (mean.numpy(), var.numpy())
     for a, b in zip(stats["cpu"], stats["cuda"]):
         np.testing.assert_allclose(b, a, rtol=1e-12)
+
+
+def test_indices_on_cuda_are_not_read_back_and_those_out_of_range_give_nan(fake_cupy):
+    weight, logits = mg.randn(4, 3, device="cuda"), mg.randn(3, 4, device="cuda")
+    labels = mg.tensor([0, 3, 4], device="cuda")  # 4 is out of range
+    fake_cupy.TRANSFERS.clear()
+    rows = F.embedding(labels, weight)
+    losses = L.cross_entropy(logits, labels, reduction="none")
+    if fake_cupy.installed():  # reading the labels back would stop a GPU at every call
+        assert fake_cupy.TRANSFERS.to_host == []
+    rows, losses = rows.numpy(), losses.numpy()
+    assert np.isnan(rows[2]).all() and np.isnan(losses[2])
+    np.testing.assert_array_equal(rows[:2], weight.numpy()[[0, 3]])
+    assert np.isfinite(losses[:2]).all()
+
+
+def test_indices_from_the_host_are_checked_there_for_a_cuda_table():
+    weight, logits = mg.randn(4, 3, device="cuda"), mg.randn(2, 4, device="cuda")
+    with pytest.raises(IndexError, match=r"\[0, 4\), got values from 0 to 4"):
+        F.embedding(np.array([0, 4]), weight)
+    with pytest.raises(ValueError, match=r"\[0, 4\), got -1 to 2"):
+        L.cross_entropy(logits, [2, -1])
+    assert F.embedding([3, 1], weight).device == "cuda"
