@@ -23,9 +23,10 @@ from __future__ import annotations
 import os
 import sys
 
-from ._array import TRANSFERS, ndarray  # noqa: F401  (the package's interface)
+from ._array import ndarray  # noqa: F401  (the package's interface)
 from ._modules import build
 from ._names import NAMES  # noqa: F401
+from ._transfers import TRANSFERS  # noqa: F401
 
 SWITCH = "MINIGAN_TEST_FAKE_GPU"
 

@@ -23,57 +23,23 @@ Every host copy is counted in :data:`TRANSFERS`, with the line of code that aske
 from __future__ import annotations
 
 import operator
-import os
-import sys
-from typing import NamedTuple
 
 import numpy
 
 from ._cuda import Device, MemoryPointer
 from ._names import NAMES
+from ._transfers import TRANSFERS
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
 SCALARS = (bool, int, float, complex, numpy.generic)
 
 
-class Transfer(NamedTuple):
-    nbytes: int
-    where: str    # "file:line function" of the first caller outside the stand-in and NumPy
-    stack: tuple  # that caller and up to seven of its callers, innermost first
-
-
-class Transfers:
-    """Copies between host and device, one :class:`Transfer` each: ``to_host`` (``.get()``,
-    ``float(x)``...) and ``to_device`` (``cupy.asarray`` of host data...)."""
-
-    def __init__(self):
-        self.to_host: list = []
-        self.to_device: list = []
-
-    def clear(self) -> None:
-        self.to_host.clear()
-        self.to_device.clear()
-
-    def _record(self, log: list, nbytes: int) -> None:
-        frame, stack = sys._getframe(2), []
-        while frame is not None and len(stack) < 8:
-            name = frame.f_code.co_filename
-            if not (name.startswith(_HERE) or os.sep + "numpy" + os.sep in name):
-                stack.append(f"{os.path.basename(name)}:{frame.f_lineno} {frame.f_code.co_name}")
-            frame = frame.f_back
-        log.append(Transfer(int(nbytes), stack[0] if stack else "?", tuple(stack)))
-
-
-TRANSFERS = Transfers()
-
-
 def _to_host(x: "ndarray") -> numpy.ndarray:
-    TRANSFERS._record(TRANSFERS.to_host, x._a.nbytes)
+    TRANSFERS.record(TRANSFERS.to_host, x._a.nbytes)
     return x._a.copy()
 
 
 def from_host(array: numpy.ndarray) -> numpy.ndarray:
-    TRANSFERS._record(TRANSFERS.to_device, array.nbytes)
+    TRANSFERS.record(TRANSFERS.to_device, array.nbytes)
     return array
 
 
@@ -123,11 +89,18 @@ def unwrap_data(value, what: str):
     fills a 0-d array with it by a kernel, with no copy."""
     if isinstance(value, ndarray):
         return value._a
-    if isinstance(value, numpy.ndarray):
-        return from_host(value) if value.ndim else value
-    if type(value) in (tuple, list):
-        host = numpy.asarray(unwrap(value, what, host_ok=True))
+    if isinstance(value, numpy.ndarray) or type(value) in (tuple, list):
+        # A copy: device memory is not the host's, so writing one must not change the other.
+        host = numpy.array(_device_parts_unwrapped(value), copy=True)
         return from_host(host) if host.ndim else host
+    return value
+
+
+def _device_parts_unwrapped(value):
+    if isinstance(value, ndarray):
+        return value._a
+    if type(value) in (tuple, list):
+        return type(value)(_device_parts_unwrapped(v) for v in value)
     return value
 
 
