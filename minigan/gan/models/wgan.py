@@ -155,10 +155,10 @@ class WGAN(GANModel):
             logs["gp"] = gp.item()
         else:
             loss_d = loss_w
-        self.optimizer_step("D", loss_d)
+        loss_d_value = self.optimizer_step("D", loss_d)  # read once: it is also the log
         if self.penalty == "clip":
             losses.clip_weights(self.D, self.clip_value)
-        logs = {"loss_d": loss_d.item(), "wasserstein": -loss_w.item(), **logs,
+        logs = {"loss_d": loss_d_value, "wasserstein": -loss_w.item(), **logs,
                 "critic_real": real_scores.detach().mean().item(),
                 "critic_fake": fake_scores.detach().mean().item()}
 
