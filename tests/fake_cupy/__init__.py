@@ -38,6 +38,14 @@ def requested() -> bool:
     return os.environ.get(SWITCH) == "1"
 
 
+def namespaces() -> dict:
+    """The stand-in's modules, built once: ``{"cupy": ..., "cupyx": ..., "cupy.cuda": ...}``,
+    what :func:`install` puts in ``sys.modules`` (tests of the stand-in use them directly)."""
+    if not _modules:
+        _modules.update(build())
+    return _modules
+
+
 def install() -> None:
     """From now on ``import cupy`` and ``import cupyx`` give the stand-in, in this process.
 
@@ -50,8 +58,7 @@ def install() -> None:
                            "minigan.backend has already bound the real cupy (or None)")
     for name in [n for n in sys.modules if n == "cupy" or n.startswith(("cupy.", "cupyx"))]:
         del sys.modules[name]  # a real CuPy imported earlier must not answer for the stand-in
-    _modules.update(build())
-    sys.modules.update(_modules)
+    sys.modules.update(namespaces())
 
 
 def installed() -> bool:

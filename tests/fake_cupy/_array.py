@@ -361,7 +361,7 @@ for _name in ("add", "subtract", "multiply", "true_divide", "floor_divide", "rem
     _ufunc = getattr(numpy, _name)
     setattr(ndarray, f"__{_dunder}__", _binary(_ufunc))
     setattr(ndarray, f"__r{_dunder}__", _binary(_ufunc, reflected=True))
-    if _name != "divmod":
+    if _name not in ("divmod", "matmul"):  # CuPy has neither in place (x @= y is an error)
         setattr(ndarray, f"__i{_dunder}__", _inplace(_ufunc))
 for _dunder, _ufunc in (("eq", numpy.equal), ("ne", numpy.not_equal), ("lt", numpy.less),
                         ("le", numpy.less_equal), ("gt", numpy.greater),
