@@ -144,6 +144,8 @@ def build() -> dict:
         "get_default_memory_pool": lambda: pools[0],
         "get_default_pinned_memory_pool": lambda: pools[1],
     })
+    # The version of the CuPy whose names it imitates, marked as the stand-in's (PEP 440 local).
+    cupy.__version__ = (NAMES.version if NAMES.checked else "0") + "+stand.in"
     cupy._own["get_array_module"] = lambda *arrays: (
         cupy if any(isinstance(a, ndarray) for a in arrays) else numpy)
     cupyx = Namespace("cupyx", own={

@@ -99,6 +99,11 @@ class Names:
                          f"{self._names['version']} has")
 
     @property
+    def version(self) -> str | None:
+        """The real CuPy's version, if it is installed."""
+        return self._names["version"] if self.checked else None
+
+    @property
     def checked(self) -> bool:
         self.load()
         return self._names is not None
