@@ -6,6 +6,7 @@ strategies live in the modules that use them, and only fixtures live here, with 
 ``MINIGAN_TEST_FAKE_GPU=1`` puts the CuPy stand-in (``tests/fake_cupy``) in CuPy's place before
 minigan is imported, so every test of the "cuda" device runs on it.
 """
+import functools
 import importlib.util
 import os
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 
+@functools.lru_cache(maxsize=None)
 def _stand_in():
     """The CuPy stand-in package, loaded from tests/fake_cupy (it is on no import path)."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_cupy", "launch.py")
@@ -32,7 +34,8 @@ def pytest_report_header(config):
     stand_in = _stand_in()
     if not stand_in.installed():
         return "CuPy stand-in: off (MINIGAN_TEST_FAKE_GPU=1 runs the GPU-path tests on it)"
-    return f"CuPy stand-in: on, as device 'cuda'; {stand_in.NAMES.load() or stand_in.NAMES.note}"
+    stand_in.NAMES.load()
+    return f"CuPy stand-in: on, as device 'cuda'; {stand_in.NAMES.note}"
 
 
 @pytest.fixture(autouse=True)

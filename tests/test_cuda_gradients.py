@@ -32,7 +32,8 @@ CHECKS = {
                    [X, _rng.uniform(0.5, 1.5, 2), _rng.normal(size=2)]),
     "instance_norm": (lambda x: N.instance_norm(x), [X]),
     "pad_reflect": (lambda x: P.pad(x, (2, 1, 1, 2), mode="reflect"), [X]),
-    "avg_pool_upsample": (lambda x: Pool.upsample(Pool.avg_pool2d(x, 2, padding=1), scale_factor=2), [X]),
+    "avg_pool_upsample": (lambda x: Pool.upsample(Pool.avg_pool2d(x, 2, padding=1),
+                                                  scale_factor=2), [X]),
 }
 
 

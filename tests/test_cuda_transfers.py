@@ -132,7 +132,7 @@ def test_the_training_loop_adds_no_read_per_step_beyond_the_logs(host_transfers,
     assert reads[3] - reads[1] == 2 * len(history["iterations"])
 
 
-def test_unpaired_batches_arrive_on_cuda(fake_cupy):
+def test_unpaired_batches_arrive_on_cuda():
     loader = UnpairedLoader(PAIRS, PAIRS, batch_size=4, device="cuda")
     a, b = next(iter(loader))
     assert a.device == b.device == "cuda"

@@ -4,7 +4,6 @@ never become NumPy arrays implicitly, only CuPy's names exist, host copies are c
 These tests run in every session: they use the stand-in's modules directly, installed as
 ``cupy`` or not. Checks against real CuPy's names skip where CuPy is not installed.
 """
-import importlib.util
 import os
 import pathlib
 import subprocess
@@ -156,7 +155,6 @@ def test_minigan_never_reaches_the_stand_in():
 
 def test_the_switch_puts_the_stand_in_under_minigans_cuda(fake_cupy):
     if not fake_cupy.installed():
-        assert importlib.util.find_spec("fake_cupy") is None or "fake_cupy" in sys.modules
         pytest.skip("the stand-in is off in this session (MINIGAN_TEST_FAKE_GPU=1 turns it on)")
     assert minigan.backend.cupy is fake_cupy.namespaces()["cupy"]
     assert minigan.cuda_is_available()

@@ -77,7 +77,8 @@ CASES = {
     "getitem_basic": (lambda a: a[1:, ::2] * a[0, 1], [normal(3, 5)]),
     "getitem_repeated_rows": (lambda a, i: a[i] * 3.0, [normal(3, 2), INDEX]),
     "getitem_mask": (lambda a, m: a[m], [normal(6), np.array([1, 0, 1, 1, 0, 1], bool)]),
-    "concat_stack": (lambda a, b: M.concat([a, b], axis=1) * M.stack([b, a], axis=2).sum(2)[:, [0, 1, 2, 0, 1, 2]],
+    "concat_stack": (lambda a, b: M.concat([a, b], axis=1)
+                     * M.stack([b, a], axis=2).sum(2)[:, [0, 1, 2, 0, 1, 2]],
                      [normal(2, 3), normal(2, 3)]),
     "where": (lambda a, b, m: M.where(m, a, b), [normal(2, 3), normal(2, 3),
                                                  np.array([[1, 0, 1], [0, 1, 1]], bool)]),
