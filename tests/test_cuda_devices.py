@@ -30,6 +30,8 @@ MIXES = {
     "mse": lambda a, b: L.mse(a, b),
     "batch_norm_running_stats": lambda a, b: N.batch_norm(a.reshape(2, 2), b[:2], b[2:],
                                                           training=True),
+    "comparison": lambda a, b: a > b,
+    "where_condition": lambda a, b: M.where(b.data > 0, a, a),
 }
 
 
@@ -46,6 +48,14 @@ def test_mixing_cpu_and_cuda_in_one_operation_is_minigans_clear_error(name, firs
 def test_a_host_array_next_to_a_cuda_tensor_is_refused():
     with pytest.raises(RuntimeError, match="met a tensor on cuda"):
         mg.ones(3, device="cuda") * np.ones(3)
+
+
+def test_a_cuda_index_into_a_cpu_tensor_is_refused_a_host_index_into_a_cuda_one_is_not():
+    with pytest.raises(RuntimeError, match="two devices"):
+        mg.ones(3)[mg.tensor([0, 2], device="cuda")]
+    x = mg.tensor([1.0, 2.0, 3.0], device="cuda", requires_grad=True)
+    (x[np.array([0, 2, 2])] * 2.0).sum().backward()  # as PyTorch and CuPy allow
+    assert x.grad.device == "cuda" and x.grad.tolist() == [2.0, 0.0, 4.0]
 
 
 def _net():

@@ -76,6 +76,7 @@ CASES = {
         M.broadcast_to(a, (3, 2, 4)), (1, 4)), [normal(2, 4)]),
     "getitem_basic": (lambda a: a[1:, ::2] * a[0, 1], [normal(3, 5)]),
     "getitem_repeated_rows": (lambda a, i: a[i] * 3.0, [normal(3, 2), INDEX]),
+    "getitem_host_index": (lambda a: a[INDEX, ::-1] * 3.0, [normal(3, 2)]),
     "getitem_mask": (lambda a, m: a[m], [normal(6), np.array([1, 0, 1, 1, 0, 1], bool)]),
     "concat_stack": (lambda a, b: M.concat([a, b], axis=1)
                      * M.stack([b, a], axis=2).sum(2)[:, [0, 1, 2, 0, 1, 2]],
