@@ -17,8 +17,10 @@ def to_device_checked(index, size: int, device: str, error):
     """``(indices, out_of_range)``: ``index`` as an integer array on ``device``, every entry in
     ``[0, size)``; ``out_of_range`` marks the entries that were not, or is None when the indices
     were checked on the host, where ``error(lowest, highest)`` is raised if one is off.
+    Indices on a GPU for a table on the host are refused, as other operands on two devices.
     """
-    if not backend.is_array(index) or backend.device_of(index) == "cpu" or device == "cpu":
+    backend.check_same_device("indexing", device, index, "the indices", host_ok=True)
+    if not backend.is_array(index) or backend.device_of(index) == "cpu":
         host = backend.to_numpy(index)
         if host.size and (host.min() < 0 or host.max() >= size):
             raise error(int(host.min()), int(host.max()))

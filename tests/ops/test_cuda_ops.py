@@ -233,3 +233,7 @@ def test_indices_from_the_host_are_checked_there_for_a_cuda_table():
     with pytest.raises(ValueError, match=r"\[0, 4\), got -1 to 2"):
         L.cross_entropy(logits, [2, -1])
     assert F.embedding([3, 1], weight).device == "cuda"
+    with pytest.raises(RuntimeError, match="two devices"):  # GPU indices, a table on the host
+        F.embedding(mg.tensor([0, 1], device="cuda"), mg.randn(4, 3))
+    with pytest.raises(RuntimeError, match="two devices"):
+        L.cross_entropy(mg.randn(2, 4), mg.tensor([0, 1], device="cuda"))
