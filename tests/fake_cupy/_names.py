@@ -10,6 +10,7 @@ test launches on the stand-in (examples, ``python -m minigan``) ask only once.
 """
 from __future__ import annotations
 
+import atexit
 import inspect
 import json
 import os
@@ -91,6 +92,7 @@ class Names:
                 with os.fdopen(fd, "w") as f:
                     json.dump(self._names, f)
                 os.environ[CACHE_VARIABLE] = cache  # children inherit it
+                atexit.register(_remove, cache)  # they end before the process that made it
         if self._names is None:
             self.note = ("CuPy is not installed here: the CuPy stand-in does not check the names "
                          "it is asked for against real CuPy's (pip install cupy-cuda12x)")
@@ -147,6 +149,13 @@ class Names:
         if self._names is not None:
             return name in self._names["numpy's own"]
         return isinstance(value, type) or not callable(value)  # a guess, without CuPy
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def _ask_real_cupy() -> dict | None:
