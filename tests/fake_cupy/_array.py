@@ -307,12 +307,10 @@ class ndarray:  # noqa: N801  (CuPy's name)
             value = value.item()
         elif isinstance(value, ndarray):
             value = value._a
-        elif not isinstance(value, SCALARS):
+        elif not isinstance(value, SCALARS):  # (a host array for an advanced index: copied)
             value = unwrap(value, "setitem", host_ok=advanced)
             if not advanced:
                 raise TypeError(f"cannot fill a device array with a {type(value).__name__}")
-        elif advanced and isinstance(value, numpy.ndarray):
-            value = from_host(value)
         self._a[key] = value
 
     def fill(self, value):
