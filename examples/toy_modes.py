@@ -122,6 +122,7 @@ def parse_args(argv=None):
                    help="steps between GIF frames (default: 40 frames in all)")
     p.add_argument("--no-gif", action="store_true", help="skip the pictures (faster)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--out", default=None, help="output folder (default runs/toy_modes/DATA_REMEDY)")
     p.after_parse(default_out)
     args = p.parse_args(argv)
@@ -155,7 +156,7 @@ def render(model, data: str, real: np.ndarray, step: int, resolution: int = 60) 
     e = EXTENT[data]
     axis = np.linspace(-e, e, resolution, dtype=np.float32)
     xs, ys = np.meshgrid(axis, axis)
-    plane = minigan.tensor(np.stack([xs.ravel(), ys.ravel()], axis=1))
+    plane = minigan.tensor(np.stack([xs.ravel(), ys.ravel()], axis=1), device=model.device)
     fake = model.sample(512)
     density = model.d_probability(plane, reference=fake).numpy().reshape(resolution, resolution)
     fake = fake.numpy()
@@ -189,7 +190,7 @@ def run_seed(args, seed: int, draw: bool) -> tuple:
     model = ToyGAN(latent_dim=args.latent_dim, g_hidden=(args.hidden,) * args.layers,
                    d_hidden=(args.hidden,) * args.layers, remedy=args.remedy,
                    pack_size=args.pack_size, unroll_steps=args.unroll_steps, lr=args.lr,
-                   lr_decay=decay_steps(args.steps, args.decay))
+                   lr_decay=decay_steps(args.steps, args.decay), device=args.device)
     rng = np.random.default_rng(10_000 + seed)  # the data stream, apart from the model's draws
     sampler = SAMPLERS[args.data]
     shown = sampler(512, rng=rng)[0]
@@ -201,7 +202,7 @@ def run_seed(args, seed: int, draw: bool) -> tuple:
         if draw and step % args.frame_every == 0:
             frames.append(render(model, args.data, shown, step))
         batch = sampler(args.batch_size, rng=rng)[0]
-        logs = model.train_step(minigan.tensor(batch))
+        logs = model.train_step(minigan.tensor(batch, device=args.device))
         check_finite(logs, f"step {step + 1} of seed {seed}")
     bar.close()
     if draw:

@@ -126,9 +126,8 @@ check(gradcheck(logcosh, [x64]), "gradcheck passes for our op (float64, central 
 # - `t.to("cuda")` returns a copy on the GPU (gradients flow back through the move);
 #   `t.numpy()` and `t.item()` always hand you NumPy / Python numbers, copying from the GPU;
 # - `module.to("cuda")` moves every parameter and buffer *in place*: the Parameter objects stay
-#   the same, so an optimizer built before the move still holds them. Move the model before
-#   the first optimizer step, though: that step creates the optimizer's state (Adam's moving
-#   averages) on the parameters' device of the moment;
+#   the same, so an optimizer built before the move still holds them, and its state (Adam's
+#   moving averages) follows each parameter to its new device at the next step;
 # - the examples and the command line take `--device cuda`:
 #   `python examples/dcgan_mnist.py --device cuda`,
 #   `python -m minigan sample runs/dcgan/checkpoint.npz --device cuda`;

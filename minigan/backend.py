@@ -68,6 +68,19 @@ def is_array(obj) -> bool:
     return isinstance(obj, numpy.ndarray) or (cupy is not None and isinstance(obj, cupy.ndarray))
 
 
+def check_same_device(op: str, device: str, array, what: str, host_ok: bool = False) -> None:
+    """Raise minigan's device error if ``array`` lives on another device than ``device``: for
+    the arrays an operation takes beside its Tensor inputs (a condition, an index), which
+    Function.apply does not see. ``host_ok``: an array on the host may serve a GPU tensor (an
+    index: CuPy and PyTorch copy it over). Anything that is not an array passes."""
+    if not is_array(array):
+        return
+    other = device_of(array)
+    if other != device and not (host_ok and other == "cpu"):
+        raise RuntimeError(f"{op}: tensors on two devices, {device} and {other} ({what}); "
+                           "move them with .to(device)")
+
+
 def to_device(array, device: str):
     """Move ``array`` to ``device`` (a no-op when it is already there)."""
     device = check_device(device)

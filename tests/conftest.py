@@ -2,12 +2,40 @@
 
 Test modules do not import this file (``from conftest import ...`` breaks as soon as a second
 ``conftest.py`` exists in a subdirectory, because both are called ``conftest``): hypothesis
-strategies live in the modules that use them, and only fixtures live here.
+strategies live in the modules that use them, and only fixtures live here, with one switch:
+``MINIGAN_TEST_FAKE_GPU=1`` puts the CuPy stand-in (``tests/fake_cupy``) in CuPy's place before
+minigan is imported, so every test of the "cuda" device runs on it.
 """
+import functools
+import importlib.util
+import os
+
 import numpy as np
 import pytest
 
-from minigan import backend
+
+@functools.lru_cache(maxsize=None)
+def _stand_in():
+    """The CuPy stand-in package, loaded from tests/fake_cupy (it is on no import path)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_cupy", "launch.py")
+    spec = importlib.util.spec_from_file_location("fake_cupy_launch", path)
+    launch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launch)
+    return launch.load_stand_in()
+
+
+if os.environ.get("MINIGAN_TEST_FAKE_GPU") == "1":
+    _stand_in().install()
+
+from minigan import backend  # noqa: E402  (after the stand-in, which must come first)
+
+
+def pytest_report_header(config):
+    stand_in = _stand_in()
+    if not stand_in.installed():
+        return "CuPy stand-in: off (MINIGAN_TEST_FAKE_GPU=1 runs the GPU-path tests on it)"
+    stand_in.NAMES.load()
+    return f"CuPy stand-in: on, as device 'cuda'; {stand_in.NAMES.note}"
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +52,18 @@ def float64():
     """New tensors are float64 for the test (gradient checks); float32 comes back afterwards."""
     backend.set_default_dtype(np.float64)
     yield np.float64
+
+
+@pytest.fixture
+def fake_cupy():
+    """The CuPy stand-in package (installed as ``cupy`` only with MINIGAN_TEST_FAKE_GPU=1)."""
+    return _stand_in()
+
+
+@pytest.fixture
+def host_transfers(fake_cupy):
+    """The stand-in's count of host transfers, emptied; skips unless the stand-in is the GPU."""
+    if not fake_cupy.installed():
+        pytest.skip("counting host transfers needs the CuPy stand-in (MINIGAN_TEST_FAKE_GPU=1)")
+    fake_cupy.TRANSFERS.clear()
+    return fake_cupy.TRANSFERS

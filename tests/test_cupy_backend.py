@@ -1,6 +1,7 @@
 """The same engine on a GPU: CuPy results equal NumPy's, devices move and never mix silently.
 
-Skipped unless CuPy sees a GPU (``minigan.cuda_is_available()``).
+Runs where CuPy sees a GPU, or on the CuPy stand-in (``MINIGAN_TEST_FAKE_GPU=1``, see
+``tests/fake_cupy``); skipped otherwise.
 """
 import numpy as np
 import pytest
@@ -12,7 +13,9 @@ from minigan.ops import loss as L
 from minigan.ops import math as M
 from minigan.ops.dropout import dropout
 
-pytestmark = pytest.mark.skipif(not mg.cuda_is_available(), reason="needs CuPy and a GPU")
+pytestmark = pytest.mark.skipif(
+    not mg.cuda_is_available(),
+    reason="needs CuPy and a GPU, or the CuPy stand-in (MINIGAN_TEST_FAKE_GPU=1)")
 
 RNG = np.random.default_rng(0)
 X, W = RNG.normal(size=(4, 3)), RNG.normal(size=(3, 5))

@@ -149,13 +149,15 @@ class GANModel:
 
     # ---------------------------------------------------------------- the update
 
-    def optimizer_step(self, name: str, loss: Tensor) -> float:
-        """One update of network ``name`` on ``loss``: zero its gradients, backward, step."""
+    def optimizer_step(self, name: str, loss: Tensor, read: bool = True) -> float | None:
+        """One update of network ``name`` on ``loss``: zero its gradients, backward, step.
+        Returns the loss's value, or None with ``read=False`` (for a caller that logs parts of
+        the loss instead: on a GPU every value read back waits for the queued work)."""
         optimizer = self.optimizers[name]
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        return loss.item()
+        return loss.item() if read else None
 
     def generator_step(self, loss_fn) -> float:
         """Update G on ``loss_fn()`` (which scores fakes with D) while D's weights are frozen:

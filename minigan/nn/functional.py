@@ -9,6 +9,7 @@ from __future__ import annotations
 from minigan import backend
 from minigan.autograd import Tensor
 from minigan.ops import activation as _act
+from minigan.ops import indices as _indices
 from minigan.ops import linear as _linear
 from minigan.ops import loss as _loss
 from minigan.ops import math as _math
@@ -74,18 +75,20 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 def embedding(input, weight: Tensor) -> Tensor:
     """Rows of ``weight`` picked by the integer indices ``input``: shape ``input.shape + (dim,)``.
 
-    The gradient flows to the picked rows; a row picked twice gets both gradients.
+    The gradient flows to the picked rows; a row picked twice gets both gradients. Indices from
+    the host out of range are an IndexError; on a GPU they pick rows of NaN instead (see
+    :mod:`minigan.ops.indices`: checking there would stop the GPU at every call).
     """
     index = input.data if isinstance(input, Tensor) else input
     if not backend.is_array(index):
-        index = backend.array_module(weight.device).asarray(index)
+        index = backend.to_numpy(index)  # a list: checked on the host, then moved
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}")
     num = weight.shape[0]
-    if index.size and (int(index.min()) < 0 or int(index.max()) >= num):
-        raise IndexError(f"embedding: indices must lie in [0, {num}), got values from "
-                         f"{int(index.min())} to {int(index.max())}")
-    return _math.getitem(weight, backend.to_device(index, weight.device))
+    index, out_of_range = _indices.to_device_checked(
+        index, num, weight.device, lambda low, high: IndexError(
+            f"embedding: indices must lie in [0, {num}), got values from {low} to {high}"))
+    return _indices.nan_where(_math.getitem(weight, index), out_of_range)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:

@@ -5,8 +5,9 @@ probability, so it stays exact for logits in the thousands. GAN losses use it.
 """
 from __future__ import annotations
 
+from minigan import backend
 from minigan.autograd import Function, Tensor, as_tensor_like
-from minigan.ops import math
+from minigan.ops import indices, math
 from minigan.ops.activation import sigmoid
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -130,15 +131,18 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
     log_probs = math.log_softmax(logits, axis=1)
     target_data = target.data if isinstance(target, Tensor) else target
     xp = math.xp_of(logits.data)
-    target_data = xp.asarray(target_data)
+    if not backend.is_array(target_data):
+        target_data = backend.to_numpy(target_data)  # a list: checked on the host, then moved
     if target_data.dtype.kind in "iu":
         n, classes = logits.shape
         if target_data.shape != (n,):
             raise ValueError(f"cross_entropy: logits of shape {logits.shape} need class indices "
                              f"of shape ({n},), got {target_data.shape}")
-        if target_data.size and (target_data.min() < 0 or target_data.max() >= classes):
-            raise ValueError(f"cross_entropy: class indices must lie in [0, {classes})")
-        loss = -log_probs[xp.arange(n), target_data]
+        # Off-range labels already on a GPU give NaN losses instead (see minigan.ops.indices).
+        target_data, out_of_range = indices.to_device_checked(
+            target_data, classes, logits.device, lambda low, high: ValueError(
+                f"cross_entropy: class indices must lie in [0, {classes}), got {low} to {high}"))
+        loss = indices.nan_where(-log_probs[xp.arange(n), target_data], out_of_range)
     else:
         probs = _check("cross_entropy", logits, target, reduction)
         loss = -math.sum(probs * log_probs, axis=1)

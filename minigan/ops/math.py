@@ -582,7 +582,10 @@ class IndexAdd(Function):
 
 
 def getitem(x: Tensor, index) -> Tensor:
-    return GetItem.apply(x, index=_plain_index(index))
+    index = _plain_index(index)
+    for part in index if isinstance(index, tuple) else (index,):
+        backend.check_same_device("indexing", x.device, part, "an index", host_ok=True)
+    return GetItem.apply(x, index=index)
 
 
 class Concat(Function):
@@ -633,7 +636,8 @@ class Where(Function):
     @staticmethod
     def forward(ctx, a, b, condition):
         xp = xp_of(a)
-        ctx.chosen = xp.asarray(condition).astype(xp.result_type(a, b))
+        condition = xp.asarray(condition)  # a list of booleans becomes an array on a's device
+        ctx.chosen = condition.astype(xp.result_type(a, b))
         return xp.where(condition, a, b)
 
     @staticmethod
@@ -649,6 +653,7 @@ def where(condition, a, b) -> Tensor:
     """``a`` where ``condition`` holds, else ``b``; the condition itself is not differentiated."""
     a, b = _operands(a, b)
     cond = condition.data if isinstance(condition, Tensor) else condition
+    backend.check_same_device("where", a.device, cond, "the condition")
     return Where.apply(a, b, condition=cond)
 
 

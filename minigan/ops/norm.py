@@ -211,6 +211,11 @@ def _check_channels(op: str, input: Tensor, tensors) -> None:
         if t is not None and t.shape != (c,):
             raise ValueError(f"{op}: {name} of shape {t.shape} does not match the input's "
                              f"{c} channels (input shape {input.shape})")
+        # Checked here, not left to Function.apply: the running statistics are updated in
+        # place by the forward, not passed as inputs, so a mix would fail inside NumPy or CuPy.
+        if t is not None and t.device != input.device:
+            raise RuntimeError(f"{op}: tensors on two devices, {input.device} (input) and "
+                               f"{t.device} ({name}); move them with .to(device)")
         if t is not None and name in ("weight", "bias") and t.dtype != input.dtype:
             raise TypeError(f"{op}: input dtype {input.dtype} does not match {name}'s dtype "
                             f"{t.dtype}")

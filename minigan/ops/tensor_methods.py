@@ -13,6 +13,7 @@ from minigan.ops import activation, inplace, math
 def _compare(op):
     def method(self, other):
         other = other.data if isinstance(other, Tensor) else other
+        backend.check_same_device("comparison", self.device, other, "the other operand")
         return Tensor(op(self.data, other))
     return method
 

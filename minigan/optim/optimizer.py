@@ -71,6 +71,7 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 state = self.state.setdefault(p, {})
+                _follow_parameter(state, p.data)
                 self._update(p.data, p.grad.data, state, group)
                 p._bump_version()  # a graph built before this step must not use the new values
         return loss
@@ -143,6 +144,16 @@ class Optimizer:
                 if key != "params":
                     lines.append(f"    {key}: {group[key]}")
         return "\n".join(lines) + "\n)"
+
+
+def _follow_parameter(state: dict, param) -> None:
+    """Keep a parameter's state on its device, in its dtype. ``module.to("cuda")`` (or
+    ``.double()``) after some steps moves the parameters but cannot see their optimizer, so
+    the state moves here, at the next step (PyTorch would fail on the mixed devices instead)."""
+    for name, value in state.items():
+        if backend.is_array(value) and (value.dtype != param.dtype
+                                        or backend.device_of(value) != backend.device_of(param)):
+            state[name] = backend.to_device(value, backend.device_of(param)).astype(param.dtype)
 
 
 def _check_hyper(name: str, value: float, low: float = 0.0, high: float | None = None) -> None:

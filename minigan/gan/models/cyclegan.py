@@ -122,10 +122,10 @@ class CycleGAN(TranslationModel):
         fake_a_out, fake_b_out = n["D_A"](fake_a_seen), n["D_B"](fake_b_seen)
         loss_d_a = 0.5 * (lsgan_loss(real_a_out, True) + lsgan_loss(fake_a_out, False))
         loss_d_b = 0.5 * (lsgan_loss(real_b_out, True) + lsgan_loss(fake_b_out, False))
-        self.optimizer_step("D", loss_d_a + loss_d_b)
+        self.optimizer_step("D", loss_d_a + loss_d_b, read=False)  # its parts are logged
         logs.update(loss_d_a=loss_d_a.item(), loss_d_b=loss_d_b.item(),
-                    d_real=0.5 * (real_a_out.mean().item() + real_b_out.mean().item()),
-                    d_fake=0.5 * (fake_a_out.mean().item() + fake_b_out.mean().item()))
+                    d_real=(0.5 * (real_a_out.mean() + real_b_out.mean())).item(),
+                    d_fake=(0.5 * (fake_a_out.mean() + fake_b_out.mean())).item())
         return logs
 
     def _generator_update(self, real_a, real_b, fake_a, fake_b) -> dict:
