@@ -317,6 +317,11 @@ def _seed_gradient(output: Tensor, gradient, caller: str) -> Tensor:
             raise ValueError(f"{caller} needs `gradient` for a non-scalar output of shape "
                              f"{output.shape}; pass a tensor of that shape (or reduce with .sum())")
         return Tensor(backend.get_array_module(output.data).ones_like(output.data))
+    where = gradient.device if isinstance(gradient, Tensor) else (
+        backend.device_of(gradient) if backend.is_array(gradient) else output.device)
+    if where != output.device:  # never a silent copy between host and GPU
+        raise RuntimeError(f"{caller}: the gradient is on {where}, the output of shape "
+                           f"{output.shape} on {output.device}; move it with .to(device)")
     if not isinstance(gradient, Tensor):
         xp = backend.get_array_module(output.data)
         gradient = Tensor(xp.asarray(gradient, dtype=output.dtype))

@@ -169,3 +169,14 @@ def test_tensors_on_cuda_print_and_convert_to_numpy():
     assert "device='cuda'" in repr(t)
     assert type(t.numpy()) is np.ndarray and t.tolist() == [[1.5, -2.0]]
     assert (t * 2).sum().item() == -1.0
+
+
+@pytest.mark.parametrize("make", [lambda: np.ones(3, np.float32), lambda: mg.ones(3)],
+                         ids=["numpy-array", "cpu-tensor"])
+def test_a_host_gradient_for_a_cuda_output_is_refused(make):
+    x = mg.tensor(np.ones(3), device="cuda", requires_grad=True)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match=r"gradient is on cpu.*\(3,\) on cuda"):
+        y.backward(make())
+    y.backward(mg.ones(3, device="cuda"))
+    assert x.grad.device == "cuda"

@@ -49,7 +49,9 @@ def test_an_mnist_example_trains_on_cuda(name, tmp_path, monkeypatch, capsys, fa
     monkeypatch.setattr(sys, "argv", [script, *ONE_EPOCH, *MNIST_EXAMPLES[name], "--device",
                                       "cuda", "--out", str(tmp_path)])
     fake_cupy.TRANSFERS.clear()
-    runpy.run_path(script, run_name="__main__")
+    with pytest.raises(SystemExit) as stop:  # an example ends with sys.exit(run_main(main))
+        runpy.run_path(script, run_name="__main__")
+    assert stop.value.code == 0
     assert "device cuda" in capsys.readouterr().out
     model = load_model(tmp_path / "checkpoint.npz", device="cpu")
     assert model.step == 1

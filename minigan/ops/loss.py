@@ -80,7 +80,10 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, p, y):
         log_p, log_1mp = _clamped_log(p), _clamped_log(1 - p)
-        return -(y * log_p + (1 - y) * log_1mp)
+        loss = -(y * log_p + (1 - y) * log_1mp)
+        # A probability outside [0, 1] gives NaN, not a clamped number (bce() refuses them
+        # outright on the CPU, where checking costs no wait).
+        return math.xp_of(p).where((p >= 0) & (p <= 1), loss, math.xp_of(p).nan)
 
     @staticmethod
     def backward(ctx, g):
@@ -99,12 +102,13 @@ def bce(probs: Tensor, target, reduction: str = "mean") -> Tensor:
     Probabilities outside [0, 1] (or NaN) are refused, as PyTorch refuses them: the formula
     would return a number for them, and a wrong one."""
     target = _check("bce", probs, target, reduction)
-    inside = (probs.data >= 0) & (probs.data <= 1)
-    if not bool(inside.all()):
-        value = float(probs.data[~inside].reshape(-1)[0])
-        raise ValueError(f"bce: probabilities must lie in [0, 1], got {value} in an input of "
-                         f"shape {probs.shape}; for raw scores use bce_with_logits "
-                         "(nn.BCEWithLogitsLoss)")
+    if probs.device == "cpu":  # on a GPU the forward makes such elements NaN instead of
+        inside = (probs.data >= 0) & (probs.data <= 1)  # waiting to read a flag back
+        if not bool(inside.all()):
+            value = float(probs.data[~inside].reshape(-1)[0])
+            raise ValueError(f"bce: probabilities must lie in [0, 1], got {value} in an input "
+                             f"of shape {probs.shape}; for raw scores use bce_with_logits "
+                             "(nn.BCEWithLogitsLoss)")
     return _reduce(BinaryCrossEntropy.apply(probs, target), reduction)
 
 

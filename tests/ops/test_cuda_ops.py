@@ -145,7 +145,9 @@ def run_case(name, device):
     grads = autograd.grad(out, leaves, grad_outputs=seed, create_graph=True, allow_unused=True)
     used = [(t, g) for t, g in zip(leaves, grads) if g is not None and g.requires_grad]
     second_order = sum((g * g).sum() for _, g in used) if used else None
-    seconds = (autograd.grad(second_order, [t for t, _ in used], allow_unused=True)
+    # retain_graph: the graph is walked below to see which Functions ran.
+    seconds = (autograd.grad(second_order, [t for t, _ in used], allow_unused=True,
+                             retain_graph=True)
                if second_order is not None else ())
     results = [t for t in (out, *fast, *grads, *seconds) if t is not None]
     for t in results:
