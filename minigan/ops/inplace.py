@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from minigan import backend
 from minigan.autograd import Function, Tensor, is_grad_enabled
-
-xp_of = backend.get_array_module
+from minigan.backend import xp_of
 
 
 def _check_inplace(name: str, target: Tensor, source=None) -> None:

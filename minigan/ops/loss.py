@@ -6,6 +6,7 @@ probability, so it stays exact for logits in the thousands. GAN losses use it.
 from __future__ import annotations
 
 from minigan.autograd import Function, Tensor, as_tensor_like
+from minigan.backend import xp_of
 from minigan.ops import math
 from minigan.ops.activation import sigmoid
 
@@ -46,7 +47,7 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        return (math.xp_of(x).logaddexp(0, x) - x * y).astype(x.dtype, copy=False)
+        return (xp_of(x).logaddexp(0, x) - x * y).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -63,7 +64,7 @@ _BCE_EPS = 9.9999999600419720025e-13
 
 def _clamped_log(a):
     """max(log a, -100) without evaluating log(0) (which would warn)."""
-    xp = math.xp_of(a)
+    xp = xp_of(a)
     positive = a > 0
     return xp.where(positive, xp.maximum(xp.log(xp.where(positive, a, 1)), -100), -100).astype(
         a.dtype, copy=False)
@@ -129,7 +130,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
         raise ValueError(f"cross_entropy expects logits of shape (N, C), got {logits.shape}")
     log_probs = math.log_softmax(logits, axis=1)
     target_data = target.data if isinstance(target, Tensor) else target
-    xp = math.xp_of(logits.data)
+    xp = xp_of(logits.data)
     target_data = xp.asarray(target_data)
     if target_data.dtype.kind in "iu":
         n, classes = logits.shape

@@ -14,8 +14,7 @@ import numpy as np
 
 from minigan import backend, threads
 from minigan.autograd import Function, Tensor, as_tensor_like, is_grad_enabled
-
-xp_of = backend.get_array_module
+from minigan.backend import xp_of
 
 
 def _operands(a, b):
