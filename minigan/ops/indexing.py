@@ -1,0 +1,126 @@
+"""Indexing and joining: ``x[index]``, ``cat``/``stack``, ``where``.
+
+Indexing's adjoint scatters a gradient back into zeros of the input's shape (:class:`IndexAdd`),
+adding where an index repeats; joining's backward slices the gradient back into its pieces.
+"""
+from __future__ import annotations
+
+from minigan import backend
+from minigan.autograd import Function, Tensor
+from minigan.backend import xp_of
+from minigan.ops.elementwise import operands, sum_to
+from minigan.ops.shapes import unsqueeze
+
+
+def _plain_index(index):
+    """The index with Tensors replaced by their arrays."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    return index.data if isinstance(index, Tensor) else index
+
+
+def _is_basic(index) -> bool:
+    """Basic indexing (ints, slices, None, ...) never repeats an element, so it can be assigned."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
+
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index = index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexAdd.apply(g, shape=ctx.inputs[0].shape, index=ctx.index)
+
+
+class IndexAdd(Function):
+    """Scatter ``g`` into zeros of ``shape`` at ``index``: the adjoint of indexing."""
+
+    @staticmethod
+    def forward(ctx, g, shape, index):
+        ctx.index = index
+        out = xp_of(g).zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            out[index] = g
+        else:  # repeated indices must add up
+            backend.scatter_add(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return GetItem.apply(gg, index=ctx.index)
+
+
+def getitem(x: Tensor, index) -> Tensor:
+    return GetItem.apply(x, index=_plain_index(index))
+
+
+class Concat(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        return xp_of(arrays[0]).concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, start = [], 0
+        for t, needed in zip(ctx.inputs, ctx.needs_input_grad):
+            stop = start + t.shape[ctx.axis]
+            index = (slice(None),) * ctx.axis + (slice(start, stop),)
+            grads.append(g[index] if needed else None)
+            start = stop
+        return tuple(grads)
+
+
+def concat(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concat needs at least one tensor")
+    first = tensors[0]
+    axis = axis % first.ndim
+    for i, t in enumerate(tensors):
+        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
+                first.shape[:axis] + first.shape[axis + 1:]:
+            raise ValueError(f"concat along axis {axis}: tensor {i} has shape {t.shape}, which does "
+                             f"not match tensor 0's shape {first.shape} off that axis")
+    return Concat.apply(*tensors, axis=axis)
+
+
+cat = concat
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    tensors = list(tensors)
+    if any(t.shape != tensors[0].shape for t in tensors):
+        raise ValueError(f"stack needs tensors of one shape, got {[t.shape for t in tensors]}")
+    axis = axis % (tensors[0].ndim + 1)
+    return concat([unsqueeze(t, axis) for t in tensors], axis)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, a, b, condition):
+        xp = xp_of(a)
+        ctx.chosen = xp.asarray(condition).astype(xp.result_type(a, b))
+        return xp.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        chosen = Tensor(ctx.chosen)
+        ga = sum_to(g * chosen, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(g * (1.0 - chosen), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def where(condition, a, b) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b``; the condition itself is not differentiated."""
+    a, b = operands(a, b)
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    return Where.apply(a, b, condition=cond)
+
