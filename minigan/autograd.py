@@ -10,8 +10,9 @@ builds a graph of the gradient itself, and that graph can be differentiated agai
 WGAN-GP's gradient penalty gets its gradient. Without ``create_graph`` the backward runs under
 :func:`no_grad`, records nothing, and costs no more than hand-written array code.
 
-The Tensor's arithmetic operators (``+``, ``@``, ``.sum()``, ...) are attached by
-``minigan.ops.tensor_methods``, so this file depends on nothing above the backend.
+``Tensor.__add__`` and the other operators and methods (``@``, ``.sum()``, ``.to()``, ...) are
+the operations of ``minigan.ops``, bound by ``minigan/ops/tensor_methods.py``: this file imports
+nothing above the backend.
 """
 from __future__ import annotations
 
@@ -172,12 +173,8 @@ class Tensor:
         self.requires_grad = flag
         return self
 
-    def to(self, device=None, dtype=None) -> "Tensor":
-        """A copy on ``device`` and/or with ``dtype``; gradients flow back through the move."""
-        from minigan.ops.math import to_device_dtype  # ops stand above autograd
-
-        return to_device_dtype(self, device=device, dtype=dtype)
-
+    # ``to`` (a device or dtype move that gradients flow back through) is an operation, so it
+    # is bound with the others by minigan/ops/tensor_methods.py; these are its short forms.
     def cpu(self) -> "Tensor":
         return self.to("cpu")
 

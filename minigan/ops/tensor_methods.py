@@ -68,6 +68,7 @@ METHODS = {
     "maximum": elementwise.maximum, "minimum": elementwise.minimum,
     "expand": lambda self, *shape: elementwise.broadcast_to(self, _shape_args(shape)),
     "broadcast_to": elementwise.broadcast_to,
+    "to": elementwise.to_device_dtype,
     # the matrix product
     "__matmul__": matmul, "__rmatmul__": _reversed(matmul), "matmul": matmul,
     # reductions
