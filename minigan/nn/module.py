@@ -14,7 +14,8 @@ from collections import OrderedDict, namedtuple
 import numpy
 
 from minigan import backend
-from minigan.autograd import Tensor, _is_floating, tensor
+from minigan.autograd import Tensor, tensor
+from minigan.autograd.tensor import _is_floating
 
 __all__ = ["Parameter", "Module", "empty_parameter"]
 
