@@ -24,7 +24,7 @@ imports nothing above the backend.
 """
 from minigan.anomaly import detect_anomaly, set_detect_anomaly
 from minigan.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from minigan.autograd.tensor import Tensor, as_tensor_like, tensor
+from minigan.autograd.tensor import Tensor, as_operand, tensor
 from minigan.autograd.function import Function  # noqa: E402 (after Tensor, which it builds)
 from minigan.autograd.graph import backward, grad
 # As in PyTorch, the names gradcheck and gradgradcheck are the functions (hiding the module of
@@ -33,4 +33,4 @@ from minigan.autograd.gradcheck import gradcheck, gradgradcheck
 
 __all__ = ["Tensor", "tensor", "Function", "backward", "grad", "no_grad", "enable_grad",
            "is_grad_enabled", "gradcheck", "gradgradcheck", "detect_anomaly", "set_detect_anomaly",
-           "as_tensor_like"]
+           "as_operand"]

@@ -186,16 +186,17 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     return Tensor(array, requires_grad=requires_grad)
 
 
-def as_tensor_like(value, like: Tensor) -> Tensor:
-    """``value`` as a Tensor on ``like``'s device; Python numbers take ``like``'s dtype."""
+def as_operand(value, other: Tensor) -> Tensor:
+    """``value`` (a Python number, an array or a Tensor) as a Tensor that can meet the Tensor
+    ``other`` in an operation: on ``other``'s device; Python numbers take ``other``'s dtype."""
     if isinstance(value, Tensor):
         return value
-    xp = backend.get_array_module(like.data)
-    if backend.is_array(value) and backend.device_of(value) != like.device:
-        raise RuntimeError(f"an array on {backend.device_of(value)} met a tensor on {like.device}")
+    xp = backend.get_array_module(other.data)
+    if backend.is_array(value) and backend.device_of(value) != other.device:
+        raise RuntimeError(f"an array on {backend.device_of(value)} met a tensor on {other.device}")
     array = xp.asarray(value)
-    if _is_floating(like.dtype):
-        array = array.astype(like.dtype, copy=False)
+    if _is_floating(other.dtype):
+        array = array.astype(other.dtype, copy=False)
     elif _is_floating(array.dtype):
         array = array.astype(backend.get_default_dtype(), copy=False)
     return Tensor(array)

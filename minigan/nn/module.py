@@ -61,15 +61,16 @@ def empty_parameter(*shape) -> Parameter:
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
-def _as_array(value, like):
-    """``value`` (array, Tensor, PyTorch tensor, list) as an array on ``like``'s device."""
+def _as_array(value, target):
+    """``value`` (array, Tensor, PyTorch tensor, list) as an array on the device of the array
+    ``target`` (the parameter or buffer it is loaded into)."""
     if isinstance(value, Tensor):
         value = value.data
     if not backend.is_array(value):
         if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
             value = value.detach().cpu().numpy()
         value = numpy.asarray(value)
-    return backend.to_device(value, backend.device_of(like))
+    return backend.to_device(value, backend.device_of(target))
 
 
 class Module:

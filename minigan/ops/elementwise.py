@@ -14,15 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from minigan import backend
-from minigan.autograd import Function, Tensor, as_tensor_like
+from minigan.autograd import Function, Tensor, as_operand
 from minigan.backend import xp_of
 
 
 def operands(a, b):
     """Turn a pair in which one side may be a Python number or array into two Tensors."""
     if isinstance(a, Tensor):
-        return a, as_tensor_like(b, a)
-    return as_tensor_like(a, b), b
+        return a, as_operand(b, a)
+    return as_operand(a, b), b
 
 
 # ---------------------------------------------------------------- broadcasting

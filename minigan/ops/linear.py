@@ -38,11 +38,11 @@ class MatMul(Function):
         return ga, gb
 
 
-def product_laid_out_like(like, left, right):
-    """left @ right, in the memory order of the matrix ``like`` (the operand it is the gradient
+def product_laid_out_like(operand, left, right):
+    """left @ right, in the memory order of the matrix ``operand`` (the one it is the gradient
     of). A linear layer's input is often a flattened convolution output, column-major: its
     gradient in that order flows back through the flatten and on without a transposing copy."""
-    if like.T.flags.c_contiguous and not like.flags.c_contiguous:
+    if operand.T.flags.c_contiguous and not operand.flags.c_contiguous:
         return threads.matmul(right.T, left.T).T
     return threads.matmul(left, right)
 

@@ -5,7 +5,7 @@ probability, so it stays exact for logits in the thousands. GAN losses use it.
 """
 from __future__ import annotations
 
-from minigan.autograd import Function, Tensor, as_tensor_like
+from minigan.autograd import Function, Tensor, as_operand
 from minigan.backend import xp_of
 from minigan.ops import math
 from minigan.ops.activation import sigmoid
@@ -14,7 +14,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _check(name: str, input: Tensor, target, reduction: str) -> Tensor:
-    target = as_tensor_like(target, input)
+    target = as_operand(target, input)
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if input.shape != target.shape:
