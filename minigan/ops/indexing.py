@@ -8,6 +8,7 @@ from __future__ import annotations
 from minigan import backend
 from minigan.autograd import Function, Tensor
 from minigan.backend import xp_of
+from minigan.ops.dims import numpy_aliases
 from minigan.ops.elementwise import operands, sum_to
 from minigan.ops.shapes import unsqueeze
 
@@ -75,31 +76,33 @@ class Concat(Function):
         return tuple(grads)
 
 
-def concat(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
+@numpy_aliases
+def concat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim (``torch.cat``)."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concat needs at least one tensor")
     first = tensors[0]
-    axis = axis % first.ndim
+    dim = dim % first.ndim
     for i, t in enumerate(tensors):
-        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
-                first.shape[:axis] + first.shape[axis + 1:]:
-            raise ValueError(f"concat along axis {axis}: tensor {i} has shape {t.shape}, which does "
-                             f"not match tensor 0's shape {first.shape} off that axis")
-    return Concat.apply(*tensors, axis=axis)
+        if t.ndim != first.ndim or t.shape[:dim] + t.shape[dim + 1:] != \
+                first.shape[:dim] + first.shape[dim + 1:]:
+            raise ValueError(f"concat along dim {dim}: tensor {i} has shape {t.shape}, which does "
+                             f"not match tensor 0's shape {first.shape} off that dim")
+    return Concat.apply(*tensors, axis=dim)
 
 
 cat = concat
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
+@numpy_aliases
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dim."""
     tensors = list(tensors)
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ValueError(f"stack needs tensors of one shape, got {[t.shape for t in tensors]}")
-    axis = axis % (tensors[0].ndim + 1)
-    return concat([unsqueeze(t, axis) for t in tensors], axis)
+    dim = dim % (tensors[0].ndim + 1)
+    return concat([unsqueeze(t, dim) for t in tensors], dim)
 
 
 class Where(Function):

@@ -128,7 +128,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy expects logits of shape (N, C), got {logits.shape}")
-    log_probs = math.log_softmax(logits, axis=1)
+    log_probs = math.log_softmax(logits, dim=1)
     target_data = target.data if isinstance(target, Tensor) else target
     xp = xp_of(logits.data)
     target_data = xp.asarray(target_data)
@@ -142,5 +142,5 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
         loss = -log_probs[xp.arange(n), target_data]
     else:
         probs = _check("cross_entropy", logits, target, reduction)
-        loss = -math.sum(probs * log_probs, axis=1)
+        loss = -math.sum(probs * log_probs, dim=1)
     return _reduce(loss, reduction)

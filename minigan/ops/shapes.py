@@ -10,6 +10,7 @@ from math import prod  # the standard library's: shape arithmetic stays in Pytho
 
 from minigan.autograd import Function, Tensor, is_grad_enabled
 from minigan.backend import xp_of
+from minigan.ops.dims import numpy_aliases
 
 
 class Reshape(Function):
@@ -56,15 +57,17 @@ def reshape(x: Tensor, shape) -> Tensor:
     return x if target == x.shape else Reshape.apply(x, shape=target)
 
 
-def permute(x: Tensor, axes) -> Tensor:
-    axes = tuple(a % x.ndim for a in axes)
+def permute(x: Tensor, dims) -> Tensor:
+    """The dims of ``x`` in the order ``dims`` (NumPy's ``transpose(x, axes)``)."""
+    axes = tuple(d % x.ndim for d in dims)
     if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} axes of {x.shape}")
+        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} dims of {x.shape}")
     return x if axes == tuple(range(x.ndim)) else Permute.apply(x, axes=axes)
 
 
-def transpose(x: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
-    """Swap two axes (PyTorch's ``transpose``); ``x.T`` reverses all of them."""
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims, as PyTorch's ``transpose``; ``x.T`` reverses all of them, ``permute`` takes
+    any order."""
     axes = list(range(x.ndim))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return permute(x, axes)
@@ -75,11 +78,13 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
 
 
+@numpy_aliases
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     dim = dim % (x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
+@numpy_aliases
 def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
     if dim is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))

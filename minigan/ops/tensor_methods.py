@@ -29,10 +29,6 @@ def _shape_args(args):
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
 
 
-def _argmax(self, axis=None, keepdims=False):
-    return Tensor(self.data.argmax(axis=axis, keepdims=keepdims))
-
-
 def _broadcast_error(op):
     def checked(a, b):
         try:
@@ -73,9 +69,10 @@ METHODS = {
     "__matmul__": matmul, "__rmatmul__": _reversed(matmul), "matmul": matmul,
     # reductions
     "sum": reductions.sum, "mean": reductions.mean, "var": reductions.var, "std": reductions.std,
-    "max": reductions.max, "min": reductions.min, "logsumexp": reductions.logsumexp,
+    "max": reductions.max, "min": reductions.min, "amax": reductions.amax,
+    "amin": reductions.amin, "argmax": reductions.argmax, "argmin": reductions.argmin,
+    "logsumexp": reductions.logsumexp,
     "softmax": reductions.softmax, "log_softmax": reductions.log_softmax,
-    "argmax": _argmax,
     # shapes
     "reshape": lambda self, *shape: shapes.reshape(self, _shape_args(shape)),
     "view": lambda self, *shape: shapes.reshape(self, _shape_args(shape)),

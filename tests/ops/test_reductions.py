@@ -54,8 +54,8 @@ REDUCTIONS = {
     # name: (minigan op, NumPy reference, data maker)
     "sum": (R.sum, np.sum, normal),
     "mean": (R.mean, np.mean, normal),
-    "max": (R.max, np.max, distinct),
-    "min": (R.min, np.min, distinct),
+    "amax": (R.amax, np.max, distinct),
+    "amin": (R.amin, np.min, distinct),
     "logsumexp": (R.logsumexp, lambda x, axis, keepdims: np.log(np.sum(
         np.exp(x), axis=axis, keepdims=keepdims)), normal),
 }
@@ -116,13 +116,70 @@ def test_var_defaults_to_bessel_correction_like_pytorch():
     assert x.std().item() == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
 
 
-def test_max_splits_the_gradient_among_ties_like_amax():
+def test_amax_and_a_full_min_split_the_gradient_among_ties():
     x = mg.tensor([[1.0, 3.0, 3.0], [5.0, 5.0, 5.0]], requires_grad=True)
-    R.max(x, axis=1).sum().backward()
+    R.amax(x, axis=1).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
     x.grad = None
     R.min(x).backward()
     np.testing.assert_allclose(x.grad.numpy(), [[1, 0, 0], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("name, pick", [("max", np.argmax), ("min", np.argmin)])
+@given(shape=NONEMPTY_DIMS, data=st.data(), keepdim=st.booleans(), seed=SEEDS)
+@GRAD
+def test_max_and_min_along_a_dim_give_values_and_indices(name, pick, shape, data, keepdim, seed):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = distinct(seed, shape)
+    values, indices = getattr(R, name)(mg.tensor(x, dtype=np.float64), dim, keepdim)
+    expected = pick(x, axis=dim, keepdims=keepdim)
+    assert indices.shape == expected.shape and indices.dtype.kind == "i"
+    np.testing.assert_array_equal(indices.numpy(), expected)
+    np.testing.assert_array_equal(values.numpy(), np.take_along_axis(
+        x, pick(x, axis=dim, keepdims=True), dim).reshape(expected.shape))
+    assert gradcheck(lambda t: getattr(R, name)(t, dim, keepdim).values, [x])
+    assert gradgradcheck(lambda t: getattr(R, name)(t, dim, keepdim).values ** 2, [x])
+
+
+def test_max_along_a_dim_sends_the_gradient_to_the_first_index_of_a_tie():
+    x = mg.tensor([[1.0, 3.0, 3.0], [5.0, 5.0, 5.0]], requires_grad=True)
+    result = x.max(dim=1)
+    values, indices = result
+    assert result.values is values and result.indices is indices
+    np.testing.assert_array_equal(values.numpy(), [3.0, 5.0])
+    np.testing.assert_array_equal(indices.numpy(), [1, 0])
+    assert not indices.requires_grad
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [1, 0, 0]])
+    x.grad = None
+    low = R.min(x, 0, keepdim=True)
+    assert low.values.shape == low.indices.shape == (1, 3)
+    low.values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 1, 1], [0, 0, 0]])
+
+
+def test_max_of_a_0d_tensor_along_its_dim_is_itself_at_index_0():
+    for keepdim in (False, True):  # a 0-d tensor has no dim to keep, as in PyTorch
+        values, indices = R.max(mg.tensor(2.5), 0, keepdim)
+        assert values.shape == indices.shape == () and values.item() == 2.5
+        assert indices.item() == 0
+
+
+def test_max_says_where_the_other_forms_live():
+    x = mg.zeros(2, 3)
+    with pytest.raises(TypeError, match="maximum"):
+        R.max(x, mg.ones(2, 3))  # torch.max(a, b), elementwise
+    with pytest.raises(TypeError, match="amin"):
+        R.min(x, (0, 1))
+    with pytest.raises(ValueError, match=r"\(0, 3\)"):
+        R.max(mg.zeros(0, 3), 1)
+
+
+def test_argmax_and_argmin_over_all_dims_or_one():
+    x = mg.tensor([[1.0, 7.0, 3.0], [9.0, 0.0, 5.0]])
+    assert x.argmax().item() == 3 and x.argmin().item() == 4
+    np.testing.assert_array_equal(R.argmax(x, 1).numpy(), [1, 0])
+    np.testing.assert_array_equal(x.argmin(dim=0, keepdim=True).numpy(), [[0, 1, 0]])
 
 
 def test_max_of_an_empty_tensor_raises():
@@ -131,7 +188,7 @@ def test_max_of_an_empty_tensor_raises():
 
 
 def test_reduction_axis_out_of_range_raises():
-    with pytest.raises(ValueError, match="axis 2"):
+    with pytest.raises(ValueError, match="dim 2"):
         R.sum(mg.zeros(2, 3), axis=2)
 
 
