@@ -188,7 +188,10 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 def as_operand(value, other: Tensor) -> Tensor:
     """``value`` (a Python number, an array or a Tensor) as a Tensor that can meet the Tensor
-    ``other`` in an operation: on ``other``'s device; Python numbers take ``other``'s dtype."""
+    ``other`` in an operation, on ``other``'s device. As in PyTorch, a number takes ``other``'s
+    dtype unless it is of a higher kind (bool < int < float): a float meeting an integer tensor
+    takes the default floating dtype, an int meeting a boolean one int64. Arrays are constants
+    here: they take a floating ``other``'s dtype, so float64 data never promotes a model."""
     if isinstance(value, Tensor):
         return value
     xp = backend.get_array_module(other.data)
@@ -199,4 +202,6 @@ def as_operand(value, other: Tensor) -> Tensor:
         array = array.astype(other.dtype, copy=False)
     elif _is_floating(array.dtype):
         array = array.astype(backend.get_default_dtype(), copy=False)
+    elif isinstance(value, bool) or (isinstance(value, int) and other.dtype.kind != "b"):
+        array = array.astype(other.dtype, copy=False)
     return Tensor(array)

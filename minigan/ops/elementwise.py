@@ -19,10 +19,31 @@ from minigan.backend import xp_of
 
 
 def operands(a, b):
-    """Turn a pair in which one side may be a Python number or array into two Tensors."""
-    if isinstance(a, Tensor):
-        return a, as_operand(b, a)
-    return as_operand(a, b), b
+    """Turn a pair in which one side may be a Python number or array into two Tensors, of one
+    dtype where PyTorch would give one: an integer or boolean tensor meeting a floating one
+    takes the floating one's dtype (NumPy would make int64 with float32 float64)."""
+    a, b = (a, as_operand(b, a)) if isinstance(a, Tensor) else (as_operand(a, b), b)
+    if a.dtype != b.dtype:
+        if _is_floating(a) and not _is_floating(b):
+            b = _cast(b, a.dtype)
+        elif _is_floating(b) and not _is_floating(a):
+            a = _cast(a, b.dtype)
+    return a, b
+
+
+def floating(x: Tensor) -> Tensor:
+    """``x``, or an integer or boolean ``x`` in the default floating dtype: what PyTorch gives
+    a function whose values are fractions (``exp``, ``sqrt``, true division) of integers."""
+    return x if _is_floating(x) else _cast(x, backend.get_default_dtype())
+
+
+def _is_floating(x: Tensor) -> bool:
+    return x.dtype.kind == "f"
+
+
+def _cast(x: Tensor, dtype) -> Tensor:
+    # Only tensors that are not floating are cast, and they never require grad: no graph needed.
+    return Tensor(x.data.astype(dtype))
 
 
 # ---------------------------------------------------------------- broadcasting
@@ -249,7 +270,10 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    return Div.apply(*operands(a, b))
+    a, b = operands(a, b)
+    if not _is_floating(a):  # then neither is: integers divide into the default floating dtype
+        a, b = floating(a), floating(b)
+    return Div.apply(a, b)
 
 
 def neg(x: Tensor) -> Tensor:
@@ -258,20 +282,20 @@ def neg(x: Tensor) -> Tensor:
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     if isinstance(b, (int, float)) and not isinstance(b, bool):
-        return PowScalar.apply(a, exponent=b)
+        return PowScalar.apply(floating(a) if isinstance(b, float) else a, exponent=b)
     return Pow.apply(*operands(a, b))
 
 
 def exp(x: Tensor) -> Tensor:
-    return Exp.apply(x)
+    return Exp.apply(floating(x))
 
 
 def log(x: Tensor) -> Tensor:
-    return Log.apply(x)
+    return Log.apply(floating(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(x)
+    return Sqrt.apply(floating(x))
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -294,7 +318,6 @@ def clip(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's nam
 
 
 clamp = clip
-
 
 
 # ---------------------------------------------------------------- moving between devices, dtypes

@@ -54,3 +54,14 @@ def test_mg_tensor_copies_its_data():
     t = mg.tensor(data)
     data[0] = 100.0
     assert t.numpy()[0] == 1.0
+
+
+def test_mg_tensor_takes_nested_lists():
+    t = mg.tensor([[1.0, 2.0]])
+    assert t.shape == (1, 2) and t.dtype == np.float32
+    np.testing.assert_array_equal(t.numpy(), [[1.0, 2.0]])
+    labels = mg.tensor([[1, 2], [3, 4]])
+    assert labels.shape == (2, 2) and labels.dtype == np.int64
+    x = mg.tensor([[0.5], [1.5]], requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0], [3.0]])

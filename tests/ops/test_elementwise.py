@@ -213,3 +213,37 @@ def test_zero_dim_tensors():
             except Exception as error:  # collect them all: the message lists every broken op
                 failures.append(f"{check.__name__} {name}: {type(error).__name__}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- dtype promotion
+
+PROMOTIONS = [
+    # (what, dtype of the tensor t, the operation, the dtype PyTorch gives)
+    ("int * float", np.int64, lambda t: t * 2.5, np.float32),
+    ("float - int", np.int32, lambda t: 2.5 - t, np.float32),
+    ("int / int", np.int64, lambda t: t / 2, np.float32),
+    ("int ** float", np.int64, lambda t: t ** 0.5, np.float32),
+    ("exp of int", np.int64, lambda t: E.exp(t), np.float32),
+    ("int32 * int", np.int32, lambda t: t * 2, np.int32),
+    ("bool + int", np.bool_, lambda t: t + 1, np.int64),
+    ("bool + bool", np.bool_, lambda t: t + True, np.bool_),
+    ("int + float64 tensor", np.int64, lambda t: t + mg.tensor([1.0], dtype=np.float64), np.float64),
+    ("float32 tensor * int", np.int64, lambda t: mg.tensor([1.0]) * t, np.float32),
+    ("maximum(int, float)", np.int32, lambda t: E.maximum(t, 0.5), np.float32),
+]
+
+
+@pytest.mark.parametrize("what, dtype, op, expected", PROMOTIONS, ids=[p[0] for p in PROMOTIONS])
+def test_integer_and_floating_operands_promote_as_pytorch_does(what, dtype, op, expected):
+    t = mg.tensor(np.array([1, 0, 1], dtype=dtype))
+    out = op(t)
+    assert out.dtype == expected
+    # The values are those of the same operation in float64, cast to the dtype of the result.
+    reference = op(mg.tensor(np.array([1, 0, 1]), dtype=np.float64))
+    np.testing.assert_allclose(out.numpy(), reference.numpy().astype(expected), rtol=1e-6)
+
+
+def test_a_float_tensor_keeps_its_dtype_with_numbers_and_integer_tensors():
+    x = mg.tensor([1.0, 2.0])  # float32
+    for y in (x * 2, x / 3, x + mg.tensor([1, 2]), mg.tensor([1, 2]) - x, x ** 2, E.exp(x)):
+        assert y.dtype == np.float32

@@ -101,3 +101,50 @@ def test_transpose_needs_both_dims_as_in_torch():
         x_theirs.transpose(1)
     with pytest.raises(TypeError):
         x_ours.transpose(1)
+
+
+def test_tensor_from_nested_lists_as_in_torch():
+    for data in ([[1.0, 2.0]], [[1, 2], [3, 4]], [True, False], 2.5, [[[0.5]]]):
+        ours, theirs = mg.tensor(data), torch.tensor(data)
+        assert ours.shape == tuple(theirs.shape)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), data
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+DTYPES = {"int32": torch.int32, "int64": torch.int64, "bool": torch.bool,
+          "float32": torch.float32, "float64": torch.float64}
+
+PROMOTIONS = [
+    ("int64 * 2.5", "int64", lambda t: t * 2.5), ("int64 + 1", "int64", lambda t: t + 1),
+    ("int32 * 2", "int32", lambda t: t * 2), ("2.5 - int32", "int32", lambda t: 2.5 - t),
+    ("int64 / 2", "int64", lambda t: t / 2), ("int64 ** 0.5", "int64", lambda t: t ** 0.5),
+    ("2.0 ** int64", "int64", lambda t: 2.0 ** t), ("bool + 1", "bool", lambda t: t + 1),
+    ("bool * 1.5", "bool", lambda t: t * 1.5), ("exp(int64)", "int64", lambda t: t.exp()),
+    ("sqrt(int32)", "int32", lambda t: t.sqrt()),
+]
+
+
+@pytest.mark.parametrize("name, dtype, op", PROMOTIONS, ids=[p[0] for p in PROMOTIONS])
+def test_a_tensor_meeting_a_python_number_promotes_as_in_torch(name, dtype, op):
+    values = [True, False, True] if dtype == "bool" else [1, 2, 3]
+    ours = op(mg.tensor(np.array(values, dtype=dtype)))
+    theirs = op(torch.tensor(values, dtype=DTYPES[dtype]))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("left", ["int32", "int64", "bool"])
+@pytest.mark.parametrize("right", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["add", "mul", "div", "maximum", "where"])
+def test_an_integer_tensor_meeting_a_floating_one_takes_its_dtype_as_in_torch(left, right, op):
+    a, b = np.array([1, 0, 1], dtype=left), np.array([0.5, 2.0, 4.0], dtype=right)
+    mask = np.array([True, False, False])
+    ours_op = (lambda x, y: M.where(mask, x, y)) if op == "where" else getattr(M, op)
+    theirs_op = ((lambda x, y: torch.where(torch.tensor(mask), x, y)) if op == "where"
+                 else getattr(torch, op))
+    for x, y in ((a, b), (b, a)):
+        with np.errstate(divide="ignore"):  # 0.5 / 0 is inf in both
+            ours = ours_op(mg.tensor(x, dtype=x.dtype), mg.tensor(y, dtype=y.dtype))
+        theirs = theirs_op(torch.tensor(x), torch.tensor(y))
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
