@@ -22,6 +22,19 @@ class Function:
     again. ``ctx.needs_input_grad[i]`` says whether input ``i`` wants a gradient; return ``None``
     for those that do not (or that are not differentiable, such as integer indices).
     Inputs may be ``None`` (an absent bias, say); they get no gradient.
+
+    Where it differs from ``torch.autograd.Function``, and why:
+
+    * ``forward`` gets the arrays, not Tensors, and returns an array: it is the plain NumPy
+      (or CuPy) a reader already knows, and it cannot record a graph by accident, so it needs
+      no ``no_grad`` inside. ``backward`` does get Tensors, so that it can be differentiated.
+    * Options that are not tensors (a shape, a stride, an exponent) are keywords of ``apply``
+      (``ReflectPad.apply(x, widths=...)``), passed on to ``forward``: ``backward`` returns one
+      gradient per Tensor input, not a ``None`` for each option as in PyTorch.
+    * ``ctx`` is the node itself, and it keeps every input as ``ctx.inputs`` (and the output as
+      ``ctx.output``) without ``ctx.save_for_backward``: the graph holds them anyway, and each
+      is checked against in-place changes before the backward reads it.
+    * One output per Function, so ``backward`` gets one gradient: no operation here needs more.
     """
 
     inputs: tuple

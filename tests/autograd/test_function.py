@@ -41,3 +41,27 @@ def test_operations_between_two_devices_raise(monkeypatch):
         here + there
     with pytest.raises(RuntimeError, match="cpu.*cuda"):
         M.concat([here, there])
+
+
+def test_what_the_docstring_says_differs_from_torch():
+    """forward sees arrays, options arrive as keywords and get no gradient, ctx.inputs is kept."""
+    seen = {}
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            seen["forward"] = type(x)
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, g):
+            seen["backward"] = (type(g), ctx.inputs, ctx.output.shape)
+            return g * 3.0  # one gradient: for x alone, none for the option
+
+    x = mg.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    y = Scale.apply(x, factor=3.0)
+    y.sum().backward()
+    assert seen["forward"] is np.ndarray
+    grad_type, inputs, output_shape = seen["backward"]
+    assert grad_type is Tensor and len(inputs) == 1 and inputs[0] is x and output_shape == (2,)
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
