@@ -23,7 +23,7 @@ def operands(a, b):
     dtype where PyTorch would give one: an integer or boolean tensor meeting a floating one
     takes the floating one's dtype (NumPy would make int64 with float32 float64)."""
     a, b = (a, as_operand(b, a)) if isinstance(a, Tensor) else (as_operand(a, b), b)
-    if a.dtype != b.dtype:
+    if a.data.dtype is not b.data.dtype:  # NumPy's dtypes are singletons: the common case is fast
         if _is_floating(a) and not _is_floating(b):
             b = _cast(b, a.dtype)
         elif _is_floating(b) and not _is_floating(a):
