@@ -25,7 +25,7 @@ imports nothing above the backend.
 from minigan.anomaly import detect_anomaly, set_detect_anomaly
 from minigan.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from minigan.autograd.tensor import Tensor, as_operand, tensor
-from minigan.autograd.function import Function  # noqa: E402 (after Tensor, which it builds)
+from minigan.autograd.function import Function
 from minigan.autograd.graph import backward, grad
 # As in PyTorch, the names gradcheck and gradgradcheck are the functions (hiding the module of
 # the same name as an attribute; ``from minigan.autograd.gradcheck import ...`` still works).

@@ -24,20 +24,20 @@ def operands(a, b):
     takes the floating one's dtype (NumPy would make int64 with float32 float64)."""
     a, b = (a, as_operand(b, a)) if isinstance(a, Tensor) else (as_operand(a, b), b)
     if a.data.dtype is not b.data.dtype:  # NumPy's dtypes are singletons: the common case is fast
-        if _is_floating(a) and not _is_floating(b):
+        if _is_floating_point(a) and not _is_floating_point(b):
             b = _cast(b, a.dtype)
-        elif _is_floating(b) and not _is_floating(a):
+        elif _is_floating_point(b) and not _is_floating_point(a):
             a = _cast(a, b.dtype)
     return a, b
 
 
 def floating(x: Tensor) -> Tensor:
-    """``x``, or an integer or boolean ``x`` in the default floating dtype: what PyTorch gives
-    a function whose values are fractions (``exp``, ``sqrt``, true division) of integers."""
-    return x if _is_floating(x) else _cast(x, backend.get_default_dtype())
+    """``x``, an integer or boolean ``x`` cast to the default floating dtype: as in PyTorch,
+    the functions that take integers to fractions (``exp``, ``sqrt``, true division) give it."""
+    return x if _is_floating_point(x) else _cast(x, backend.get_default_dtype())
 
 
-def _is_floating(x: Tensor) -> bool:
+def _is_floating_point(x: Tensor) -> bool:  # PyTorch's Tensor.is_floating_point
     return x.dtype.kind == "f"
 
 
@@ -271,7 +271,7 @@ def mul(a, b) -> Tensor:
 
 def div(a, b) -> Tensor:
     a, b = operands(a, b)
-    if not _is_floating(a):  # then neither is: integers divide into the default floating dtype
+    if not _is_floating_point(a):  # then neither is: integers divide into the default floating dtype
         a, b = floating(a), floating(b)
     return Div.apply(a, b)
 
