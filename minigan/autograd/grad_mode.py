@@ -1,7 +1,8 @@
 """Recording on and off: :func:`no_grad` for sampling and evaluation, :func:`enable_grad` inside it.
 
-One flag for the whole program (PyTorch keeps one per thread). :meth:`Function.apply` reads it to decide whether to record a node, and
-the backward turns it off unless ``create_graph``, so that a plain backward records nothing.
+One flag for the whole program (PyTorch keeps one per thread). :meth:`Function.apply` reads
+it to decide whether to record a node, and the backward turns it off unless ``create_graph``,
+so that a plain backward records nothing.
 """
 from __future__ import annotations
 

@@ -95,9 +95,9 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
 
     Returns ``{tensor: gradient}`` for the leaves (``wanted is None``) or for the tensors in
     ``wanted``, and the names of released nodes that a gradient reached (they may hide a
-    wanted tensor; backward() raises at the first). Only nodes that lie on a path to a wanted tensor run their backward; each one
-    that ran is released afterwards unless ``retain_graph``. ``order`` is
-    ``_topological_order(outputs)``.
+    wanted tensor; backward() raises at the first). Only nodes that lie on a path to a wanted
+    tensor run their backward; each one that ran is released afterwards unless
+    ``retain_graph``. ``order`` is ``_topological_order(outputs)``.
     """
     if wanted is None:
         targets = {id(t) for t in order if t._node is None}

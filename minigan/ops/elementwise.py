@@ -271,7 +271,7 @@ def mul(a, b) -> Tensor:
 
 def div(a, b) -> Tensor:
     a, b = operands(a, b)
-    if not _is_floating_point(a):  # then neither is: integers divide into the default floating dtype
+    if not _is_floating_point(a):  # nor b: integers divide into the default floating dtype
         a, b = floating(a), floating(b)
     return Div.apply(a, b)
 

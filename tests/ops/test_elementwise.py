@@ -227,7 +227,8 @@ PROMOTIONS = [
     ("int32 * int", np.int32, lambda t: t * 2, np.int32),
     ("bool + int", np.bool_, lambda t: t + 1, np.int64),
     ("bool + bool", np.bool_, lambda t: t + True, np.bool_),
-    ("int + float64 tensor", np.int64, lambda t: t + mg.tensor([1.0], dtype=np.float64), np.float64),
+    ("int + float64 tensor", np.int64, lambda t: t + mg.tensor([1.0], dtype=np.float64),
+     np.float64),
     ("float32 tensor * int", np.int64, lambda t: mg.tensor([1.0]) * t, np.float32),
     ("maximum(int, float)", np.int32, lambda t: E.maximum(t, 0.5), np.float32),
 ]
