@@ -60,6 +60,9 @@ def get_array_module(array):
     return numpy
 
 
+xp_of = get_array_module  # the short name every operation uses: ``xp = xp_of(x)``
+
+
 def device_of(array) -> str:
     return "cuda" if get_array_module(array) is not numpy else "cpu"
 

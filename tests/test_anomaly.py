@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import autograd, nn
+from minigan import anomaly, autograd, nn
 
 
 def _line_of(text: str) -> int:
@@ -49,17 +49,17 @@ def test_without_anomaly_detection_nan_passes_silently():
 
 
 def test_finite_values_raise_nothing_and_the_mode_is_restored():
-    assert not autograd.anomaly.is_anomaly_enabled()
+    assert not anomaly.is_anomaly_enabled()
     with autograd.detect_anomaly():
-        assert autograd.anomaly.is_anomaly_enabled()
+        assert anomaly.is_anomaly_enabled()
         x = mg.tensor([1.0, 2.0], requires_grad=True)
         (x.tanh() * 3).sum().backward()
         with autograd.detect_anomaly(check_nan=False):
-            assert not autograd.anomaly.is_anomaly_enabled()
-        assert autograd.anomaly.is_anomaly_enabled()
-    assert not autograd.anomaly.is_anomaly_enabled()
+            assert not anomaly.is_anomaly_enabled()
+        assert anomaly.is_anomaly_enabled()
+    assert not anomaly.is_anomaly_enabled()
     autograd.set_detect_anomaly(True)
     try:
-        assert autograd.anomaly.is_anomaly_enabled()
+        assert anomaly.is_anomaly_enabled()
     finally:
         autograd.set_detect_anomaly(False)

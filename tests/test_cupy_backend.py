@@ -25,7 +25,9 @@ CASES = {
     # Constants are made on the input's device: like PyTorch, minigan does not move them.
     "mlp": lambda x, w: mg.tanh(x @ w).sum() + mg.sigmoid(x @ w).mean(),
     "logsumexp": lambda x, w: M.logsumexp(x @ w, axis=1).sum(),
-    "max_var": lambda x, w: M.max(x @ w, axis=0).sum() + M.var(x @ w),
+    "max_var": lambda x, w: M.amax(x @ w, axis=0).sum() + M.var(x @ w),
+    "max_min_along_a_dim": lambda x, w: ((x @ w).max(dim=1).values.sum()
+                                         + (x @ w).min(0, keepdim=True).values.sum()),
     "index_concat": lambda x, w: (M.concat([x[on(x, INDEX)], x], axis=0) ** 2).sum() + w.sum(),
     "bce_with_logits": lambda x, w: L.bce_with_logits(x @ w, on(x, np.full((4, 5), 0.3))),
     "cross_entropy": lambda x, w: L.cross_entropy(x @ w, on(x, np.array([0, 4, 2, 1]))),

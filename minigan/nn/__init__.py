@@ -3,7 +3,8 @@
 Each line imports one file's names; a new family of layers adds one line.
 """
 from minigan.nn import functional, init  # noqa: F401
-from minigan.nn.module import Module, Parameter  # noqa: F401
+from minigan.nn.module import Module  # noqa: F401
+from minigan.nn.parameter import Parameter  # noqa: F401
 from minigan.nn.containers import ModuleList, Sequential  # noqa: F401
 from minigan.nn.layers import (Dropout, Embedding, Flatten, Identity, LeakyReLU,  # noqa: F401
                                Linear, LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus,

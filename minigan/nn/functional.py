@@ -65,11 +65,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:
-    return _math.softmax(input, axis=dim)
+    return _math.softmax(input, dim=dim)
 
 
 def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
-    return _math.log_softmax(input, axis=dim)
+    return _math.log_softmax(input, dim=dim)
 
 
 def embedding(input, weight: Tensor) -> Tensor:

@@ -12,7 +12,8 @@ from minigan import backend
 from minigan.autograd import Tensor
 from minigan.nn import functional as F
 from minigan.nn import init
-from minigan.nn.module import Module, empty_parameter
+from minigan.nn.module import Module
+from minigan.nn.parameter import empty_parameter
 from minigan.ops import math as _math
 
 __all__ = ["Linear", "Embedding", "Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softplus",

@@ -1,4 +1,5 @@
-"""Module and Parameter, as in ``torch.nn`` (the containers are in ``containers.py``).
+"""Module, as in ``torch.nn`` (Parameter is in ``parameter.py``, the containers in
+``containers.py``).
 
 A :class:`Module` is a tree. Assigning a :class:`Parameter` or another Module to an attribute
 registers it (``Module.__setattr__``), which is what lets ``parameters()`` find every weight,
@@ -14,61 +15,26 @@ from collections import OrderedDict, namedtuple
 import numpy
 
 from minigan import backend
-from minigan.autograd import Tensor, _is_floating, tensor
+from minigan.autograd import Tensor
+from minigan.autograd.tensor import _is_floating
+from minigan.nn.parameter import Parameter, empty_parameter
 
 __all__ = ["Parameter", "Module", "empty_parameter"]
-
-
-class Parameter(Tensor):
-    """A Tensor that a Module registers as a trainable weight; it requires grad by default.
-
-    ``Parameter(data)`` takes an array or a Tensor (sharing its array) or anything
-    :func:`minigan.tensor` accepts (copied, floating data in the default dtype).
-    """
-
-    def __init__(self, data=None, requires_grad: bool = True):
-        if data is None:
-            data = backend.array_module(backend.get_default_device()).zeros(
-                (0,), dtype=backend.get_default_dtype())
-        elif isinstance(data, Tensor):
-            data = data.data
-        elif not backend.is_array(data):
-            data = tensor(data).data
-        super().__init__(data, requires_grad=requires_grad)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
-
-    def __reduce_ex__(self, protocol):
-        # Tensor has __slots__, Parameter a __dict__: rebuild explicitly so copy/deepcopy work.
-        return (_rebuild_parameter, (self.data, self.requires_grad, self.grad))
-
-
-def _rebuild_parameter(data, requires_grad, grad):
-    p = Parameter(data, requires_grad=requires_grad)
-    p.grad = grad
-    return p
-
-
-def empty_parameter(*shape) -> Parameter:
-    """A zero Parameter of ``shape`` in the default dtype on the default device, for a layer's
-    constructor to fill with an initialiser from :mod:`minigan.nn.init`."""
-    xp = backend.array_module(backend.get_default_device())
-    return Parameter(xp.zeros(shape, dtype=backend.get_default_dtype()))
 
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
-def _as_array(value, like):
-    """``value`` (array, Tensor, PyTorch tensor, list) as an array on ``like``'s device."""
+def _as_array(value, target):
+    """``value`` (array, Tensor, PyTorch tensor, list) as an array on the device of the array
+    ``target`` (the parameter or buffer it is loaded into)."""
     if isinstance(value, Tensor):
         value = value.data
     if not backend.is_array(value):
         if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
             value = value.detach().cpu().numpy()
         value = numpy.asarray(value)
-    return backend.to_device(value, backend.device_of(like))
+    return backend.to_device(value, backend.device_of(target))
 
 
 class Module:

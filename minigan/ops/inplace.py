@@ -3,8 +3,8 @@
 minigan does not record in-place changes in the graph. It keeps gradients right another way,
 as PyTorch does: every in-place change bumps the tensor's version counter, every node notes the
 versions of its inputs and output when it runs forward, and its backward refuses values that
-have changed since (``autograd._check_versions``). So an in-place change can never make a
-gradient silently wrong; at worst it makes ``backward()`` ask for a ``clone()``.
+have changed since (``_check_versions`` in ``autograd/graph.py``). So an in-place change can
+never make a gradient silently wrong; at worst it makes ``backward()`` ask for a ``clone()``.
 
 Two rules keep it simple:
 
@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from minigan import backend
 from minigan.autograd import Function, Tensor, is_grad_enabled
-
-xp_of = backend.get_array_module
+from minigan.backend import xp_of
 
 
 def _check_inplace(name: str, target: Tensor, source=None) -> None:

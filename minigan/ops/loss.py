@@ -6,7 +6,8 @@ probability, so it stays exact for logits in the thousands. GAN losses use it.
 from __future__ import annotations
 
 from minigan import backend
-from minigan.autograd import Function, Tensor, as_tensor_like
+from minigan.autograd import Function, Tensor, as_operand
+from minigan.backend import xp_of
 from minigan.ops import indices, math
 from minigan.ops.activation import sigmoid
 
@@ -14,7 +15,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _check(name: str, input: Tensor, target, reduction: str) -> Tensor:
-    target = as_tensor_like(target, input)
+    target = as_operand(target, input)
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if input.shape != target.shape:
@@ -47,7 +48,7 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        return (math.xp_of(x).logaddexp(0, x) - x * y).astype(x.dtype, copy=False)
+        return (xp_of(x).logaddexp(0, x) - x * y).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -64,7 +65,7 @@ _BCE_EPS = 9.9999999600419720025e-13
 
 def _clamped_log(a):
     """max(log a, -100) without evaluating log(0) (which would warn)."""
-    xp = math.xp_of(a)
+    xp = xp_of(a)
     positive = a > 0
     return xp.where(positive, xp.maximum(xp.log(xp.where(positive, a, 1)), -100), -100).astype(
         a.dtype, copy=False)
@@ -83,7 +84,7 @@ class BinaryCrossEntropy(Function):
         loss = -(y * log_p + (1 - y) * log_1mp)
         # A probability outside [0, 1] gives NaN, not a clamped number (bce() refuses them
         # outright on the CPU, where checking costs no wait).
-        return math.xp_of(p).where((p >= 0) & (p <= 1), loss, math.xp_of(p).nan)
+        return xp_of(p).where((p >= 0) & (p <= 1), loss, xp_of(p).nan)
 
     @staticmethod
     def backward(ctx, g):
@@ -132,9 +133,9 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy expects logits of shape (N, C), got {logits.shape}")
-    log_probs = math.log_softmax(logits, axis=1)
+    log_probs = math.log_softmax(logits, dim=1)
     target_data = target.data if isinstance(target, Tensor) else target
-    xp = math.xp_of(logits.data)
+    xp = xp_of(logits.data)
     if not backend.is_array(target_data):
         target_data = backend.to_numpy(target_data)  # a list: checked on the host, then moved
     if target_data.dtype.kind in "iu":
@@ -149,5 +150,5 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
         loss = indices.nan_where(-log_probs[xp.arange(n), target_data], out_of_range)
     else:
         probs = _check("cross_entropy", logits, target, reduction)
-        loss = -math.sum(probs * log_probs, axis=1)
+        loss = -math.sum(probs * log_probs, dim=1)
     return _reduce(loss, reduction)

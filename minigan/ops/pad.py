@@ -10,11 +10,9 @@ padding are adjoint, so each is the other's backward and both can be differentia
 """
 from __future__ import annotations
 
-from minigan import backend
 from minigan.autograd import Function, Tensor
+from minigan.backend import xp_of
 from minigan.ops import math
-
-xp_of = backend.get_array_module
 
 MODES = ("constant", "reflect")
 

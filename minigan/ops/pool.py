@@ -11,12 +11,10 @@ be differentiated again.
 """
 from __future__ import annotations
 
-from minigan import backend
 from minigan.autograd import Function, Tensor
+from minigan.backend import xp_of
 from minigan.ops import math
 from minigan.ops.conv import _pair, conv_output_size
-
-xp_of = backend.get_array_module
 
 
 def _offsets(kernel, stride, out_size):

@@ -1,4 +1,4 @@
-"""Module, Parameter, Sequential, ModuleList: registration, traversal, modes, saving, moving."""
+"""Module, Sequential, ModuleList: registration, traversal, modes, saving, moving."""
 import copy
 
 import numpy as np
@@ -362,11 +362,3 @@ def test_module_list_container():
 
     assert Stack()(mg.randn(4, 2)).shape == (4, 1)
     assert len(list(Stack().parameters())) == 6
-
-
-def test_parameter_from_tensor_shares_data_and_reprs():
-    t = mg.tensor([1.0, 2.0])
-    p = nn.Parameter(t)
-    assert p.data is t.data and p.requires_grad and p.is_leaf
-    assert repr(p).startswith("Parameter containing:\ntensor(")
-    assert isinstance(p * 2, Tensor) and not isinstance(p * 2, nn.Parameter)

@@ -66,7 +66,8 @@ CASES = {
     "sum_mean_axes": (lambda a: a.sum(axis=0) * a.mean(axis=(0, 2), keepdims=True).sum(),
                       [normal(2, 3, 4)]),
     "var_std": (lambda a: M.var(a, axis=1) + M.std(a, axis=0).sum(), [normal(4, 5)]),
-    "max_min": (lambda a: M.max(a, axis=1) * M.min(a, axis=0).sum() + M.max(a),
+    "max_min": (lambda a: M.amax(a, axis=1) * M.amin(a, axis=0).sum() + M.max(a)
+                + M.max(a, dim=0).values.sum() + M.min(a, dim=1).values.sum(),
                 [distinct(3, 4)]),
     "logsumexp_softmax": (lambda a: M.logsumexp(a, axis=1) + M.softmax(a, axis=1)[:, 0]
                           + M.log_softmax(a, axis=1)[:, 1], [normal(3, 4)]),

@@ -1,4 +1,4 @@
-"""minigan.gradcheck: it passes correct gradients and catches wrong ones, naming where.
+"""minigan.autograd.gradcheck: it passes correct gradients and catches wrong ones, naming where.
 
 The last test shows why every ``backward`` must be written with Tensor operations: a backward
 on raw arrays gives the right first derivative, so gradcheck passes, but its gradient is a
@@ -121,3 +121,21 @@ def test_gradgradcheck_catches_a_backward_on_raw_arrays():
 def test_gradgradcheck_catches_a_wrong_first_derivative_too():
     with pytest.raises(AssertionError):
         gradgradcheck(lambda t: DoubledIdentity.apply(t) * t, [x_23()])
+
+
+def test_fn_may_return_a_tuple_and_each_output_is_checked():
+    a, b = x_23(), np.random.default_rng(1).normal(size=(2, 3))
+    assert gradcheck(lambda x, y: (x * y, M.exp(y)), [a, b])
+    assert gradgradcheck(lambda x, y: (x * y, M.exp(y) * x), [a, b])
+    # A wrong gradient in the second output alone is found.
+    with pytest.raises(AssertionError, match=r"input 1 .*element \(1, 2\)"):
+        gradcheck(lambda x, y: (x * 2.0, WrongLastElement.apply(y)), [a, b])
+
+
+def test_the_checks_are_functions_of_minigan_autograd_as_in_torch():
+    from minigan import autograd
+    from minigan import gradcheck as module
+
+    assert autograd.gradcheck is gradcheck and autograd.gradgradcheck is gradgradcheck
+    assert module.gradcheck is gradcheck  # minigan.gradcheck, the older name, still imports
+    assert mg.autograd.gradcheck(Square.apply, [x_23()]) is True
