@@ -1,6 +1,9 @@
 """The training recipe of the shared update: each technique is checked, switched on through a
 model's config, saved in its checkpoint, and a resumed run with all of them on repeats the
 uninterrupted one exactly."""
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,7 +13,18 @@ from minigan.gan.games import BCEGame
 from minigan.gan.models.dcgan import DCGAN
 from minigan.gan.recipe import DEFAULTS, check_recipe
 
-from .test_trainer import fresh_run, tiny_model
+
+def _training_loop_tests():
+    """test_trainer.py's tiny model and fresh run, loaded by path (tests are not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "training_loop_tests", Path(__file__).with_name("test_trainer.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_LOOP = _training_loop_tests()
+fresh_run, tiny_model = _LOOP.fresh_run, _LOOP.tiny_model
 
 ALL_ON = {"ema": 0.9, "augment": ["translation", "cutout"], "r1": 1.0, "label_smoothing": 0.1,
           "lr_d": 4e-4}
