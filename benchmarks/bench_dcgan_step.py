@@ -82,14 +82,15 @@ def step_flops() -> float:
 # ---------------------------------------------------------------- the two step functions
 
 
-def minigan_setup(seed: int = 0):
+def minigan_setup(seed: int = 0, build=build, image_shape=(1, 28, 28)):
+    """minigan's networks (built by ``build``) and its training step on a fixed real batch."""
     mg.manual_seed(seed)
     G, D = build(mnn)
     opt_g = moptim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = moptim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     criterion = mnn.BCEWithLogitsLoss()
     rng = np.random.default_rng(seed)
-    real = mg.tensor(rng.uniform(-1, 1, (BATCH, 1, 28, 28)).astype(np.float32))
+    real = mg.tensor(rng.uniform(-1, 1, (BATCH, *image_shape)).astype(np.float32))
     ones, zeros = mg.ones(BATCH, 1), mg.zeros(BATCH, 1)
 
     def step():
@@ -108,7 +109,8 @@ def minigan_setup(seed: int = 0):
     return (G, D), step
 
 
-def torch_setup(models, seed: int = 0):
+def torch_setup(models, seed: int = 0, build=build, image_shape=(1, 28, 28)):
+    """PyTorch's step on the same networks, starting from ``models``' weights."""
     import torch
 
     torch.manual_seed(seed)
@@ -120,7 +122,7 @@ def torch_setup(models, seed: int = 0):
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     criterion = torch.nn.BCEWithLogitsLoss()
     rng = np.random.default_rng(seed)
-    real = torch.from_numpy(rng.uniform(-1, 1, (BATCH, 1, 28, 28)).astype(np.float32))
+    real = torch.from_numpy(rng.uniform(-1, 1, (BATCH, *image_shape)).astype(np.float32))
     ones, zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
 
     def step():
@@ -169,13 +171,14 @@ def _resident_mib() -> tuple:
         return peak, peak
 
 
-def peak_memory_child(library: str, steps: int = 3) -> dict:
+def peak_memory_child(library: str, steps: int = 3, build=build,
+                      image_shape=(1, 28, 28)) -> dict:
     """Run in a fresh process: how much a few steps raise the peak resident set above what the
     built models hold (MiB), and for minigan also the peak of NumPy's traced allocations
     during one step."""
-    models, step = minigan_setup()
+    models, step = minigan_setup(build=build, image_shape=image_shape)
     if library == "torch":
-        step = torch_setup(models)
+        step = torch_setup(models, build=build, image_shape=image_shape)
     try:  # reset the peak to the current resident set
         with open("/proc/self/clear_refs", "w") as clear:
             clear.write("5")
@@ -195,8 +198,8 @@ def peak_memory_child(library: str, steps: int = 3) -> dict:
     return result
 
 
-def peak_memory(library: str) -> dict | None:
-    cmd = [sys.executable, __file__, "--memory-child", library]
+def peak_memory(library: str, script: str = __file__) -> dict | None:
+    cmd = [sys.executable, script, "--memory-child", library]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         print(f"(memory measurement for {library} failed: {done.stderr.strip()[-300:]})")
@@ -221,8 +224,11 @@ def blas_note() -> str:
     return note
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
+         flops=step_flops, script: str = __file__, doc: str = __doc__) -> None:
+    """Time ``build``'s GAN step in both libraries (the DCGAN's by default; another script
+    passes its own networks, input shape, FLOP count and file, for the memory child)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="timed steps per library")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     parser.add_argument("--rounds", type=int, default=5,
@@ -242,18 +248,19 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     if args.memory_child:
-        print(json.dumps(peak_memory_child(args.memory_child)))
+        print(json.dumps(peak_memory_child(args.memory_child, build=build,
+                                           image_shape=image_shape)))
         return
 
     use_torch = have_torch() and not args.no_torch
-    models, mg_step = minigan_setup()
+    models, mg_step = minigan_setup(build=build, image_shape=image_shape)
     steps = {"minigan": mg_step}
     if use_torch:
         import torch
 
         if args.torch_threads:
             torch.set_num_threads(args.torch_threads)
-        steps["PyTorch"] = torch_setup(models)
+        steps["PyTorch"] = torch_setup(models, build=build, image_shape=image_shape)
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
               + ("" if args.torch_threads else " (default)"))
     print(blas_note())
@@ -271,8 +278,8 @@ def main(argv=None) -> None:
         for name, step in steps.items():
             times[name] += [timed(step, clock) for _ in range(per_round)]
 
-    flops = step_flops()
-    print(f"\nDCGAN step, batch {BATCH}, float32, {len(times['minigan'])} timed steps each "
+    flops = flops()
+    print(f"\n{title} step, batch {BATCH}, float32, {len(times['minigan'])} timed steps each "
           f"({flops / 1e9:.1f} GFLOP of matrix products per step)"
           + (", CPU time of all threads" if args.cpu_time else ", wall time"))
     medians = {name: statistics.median(t) for name, t in times.items()}
@@ -287,7 +294,7 @@ def main(argv=None) -> None:
     if not args.no_memory:
         print("\nPeak memory added by training steps (fresh process each):")
         for library in ("minigan",) + (("torch",) if use_torch else ()):
-            result = peak_memory(library)
+            result = peak_memory(library, script)
             if result:
                 extra = (f", NumPy arrays traced by tracemalloc: {result['traced_mib']:.0f} MiB"
                          if "traced_mib" in result else "")
