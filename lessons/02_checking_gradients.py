@@ -253,7 +253,9 @@ check(len(seen) >= n_examples // 2, f"the property held on {len(seen)} random ar
 failing = []  # every input on which the wrong backward failed, in the order hypothesis tried
 
 
-@settings(max_examples=n_examples, deadline=None, database=None)
+# derandomize: hypothesis searches the same way on every machine, so this check cannot be
+# unlucky (its first examples are often all zeros, where the two derivatives agree).
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
 @given(arrays)
 def test_wrong_softsign_gradient(x):
     try:
