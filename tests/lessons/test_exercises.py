@@ -1,0 +1,151 @@
+"""The write-it-yourself exercises: every check passes on the reference solutions, fails on the
+untouched stubs with "not written yet" and its hint (never a traceback), and names what is wrong
+in a wrong answer. ``lessons/check.py`` is the command the learner runs."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSONS_DIR = ROOT / "lessons"
+
+
+def _load_checker():
+    spec = importlib.util.spec_from_file_location("lessons_check", LESSONS_DIR / "check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check = _load_checker()
+WITH_EXERCISES = check.lessons_with_exercises()
+
+
+def _stub_functions(path: Path) -> list[str]:
+    return re.findall(r"^def (\w+)\(", path.read_text(), flags=re.M)
+
+
+def test_there_are_exercises():
+    assert "01" in WITH_EXERCISES
+
+
+@pytest.mark.parametrize("lesson", WITH_EXERCISES)
+def test_each_exercise_has_a_stub_a_solution_and_a_check(lesson):
+    stub = check.exercise_file(lesson, solutions=False)
+    solution = check.exercise_file(lesson, solutions=True)
+    assert stub.name == solution.name
+    lesson_file = list(LESSONS_DIR.glob(f"{lesson}_*.py"))
+    assert lesson_file, f"exercises for lesson {lesson}, which does not exist"
+    names = [ex.name for ex in __import__(f"checks.lesson{lesson}").__dict__[f"lesson{lesson}"]
+             .EXERCISES]
+    assert _stub_functions(stub) == names, "the stub's functions are the exercises, in order"
+    assert set(names) <= set(_stub_functions(solution))
+    text = stub.read_text()
+    assert len(re.findall(r"^    raise NotImplementedError$", text, flags=re.M)) == len(names)
+    assert text.count('"""') >= 2 * (len(names) + 1), "every stub function has a docstring"
+    assert f"check.py {lesson}" in text, "the stub says how to check it"
+
+
+@pytest.mark.parametrize("lesson", WITH_EXERCISES)
+def test_solutions_pass(lesson):
+    results = check.run_lesson(lesson, solutions=True)
+    failed = [line for _, ok, line in results if not ok]
+    assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize("lesson", WITH_EXERCISES)
+def test_stubs_fail_with_their_hint(lesson):
+    for label, ok, line in check.run_lesson(lesson, solutions=False):
+        assert not ok, label
+        assert line.startswith(f"FAIL {label}: not written yet"), line
+        assert "Hint: " in line and len(line.split("Hint: ")[1]) > 20, line
+        assert "Traceback" not in line and "\n" not in line
+
+
+def _env(**extra):
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return dict(os.environ, PYTHONPATH=path, MPLBACKEND="Agg", **extra)
+
+
+def test_command_line_on_the_stubs_prints_one_fail_line_each_and_exits_1():
+    done = subprocess.run([sys.executable, str(LESSONS_DIR / "check.py"), "01"], cwd=ROOT,
+                          env=_env(MINIGAN_SOLUTIONS=""), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    fails = [line for line in lines if line.startswith("FAIL 01 ")]
+    assert len(fails) == len(_stub_functions(check.exercise_file("01", False)))
+    assert all("not written yet" in line and "Hint: " in line for line in fails)
+    assert lines[-1].startswith(f"0 of {len(fails)} exercises pass")
+
+
+def test_command_line_on_the_solutions_exits_0():
+    for args, extra in ((["01", "--solutions"], {}), (["01"], {"MINIGAN_SOLUTIONS": "1"})):
+        done = subprocess.run([sys.executable, str(LESSONS_DIR / "check.py"), *args], cwd=ROOT,
+                              env=_env(**extra), capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "FAIL" not in done.stdout and "PASS 01 sum_to" in done.stdout
+
+
+def test_an_unknown_lesson_is_refused():
+    done = subprocess.run([sys.executable, str(LESSONS_DIR / "check.py"), "99"], cwd=ROOT,
+                          env=_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "no exercises for lesson 99" in done.stderr
+
+
+def test_a_file_that_does_not_import_fails_every_exercise_without_a_traceback(tmp_path,
+                                                                              monkeypatch):
+    broken = tmp_path / "01_array_engine.py"
+    broken.write_text("def sum_to(grad, shape)\n    return grad\n")
+    monkeypatch.setattr(check, "exercise_file", lambda lesson, solutions: broken)
+    monkeypatch.setattr(check, "LESSONS_DIR", tmp_path)
+    monkeypatch.setattr(check.sys, "path", [str(LESSONS_DIR)] + check.sys.path)
+    results = check.run_lesson("01")
+    assert results and all(not ok and "does not import (SyntaxError" in line
+                           for _, ok, line in results)
+
+
+def _verdict(lesson, **functions):
+    """Run a lesson's checks on a module made of the given functions; name -> printed line."""
+    module = types.SimpleNamespace(**functions)
+    checks = __import__(f"checks.lesson{lesson}").__dict__[f"lesson{lesson}"].EXERCISES
+    lines = {}
+    original = check.load_module
+    check.load_module = lambda path: module
+    try:
+        for label, ok, line in check.run_lesson(lesson):
+            lines[label.split()[1]] = (ok, line)
+    finally:
+        check.load_module = original
+    assert len(lines) == len(checks)
+    return lines
+
+
+def test_wrong_answers_are_named_with_what_is_wrong():
+    solution = check.load_module(check.exercise_file("01", solutions=True))
+    lines = _verdict(
+        "01",
+        sum_to=lambda grad, shape: grad.sum(axis=0),               # forgets keepdims / size-1 axes
+        matmul_backward=lambda g, a, b: (a.T @ g, g @ b.T),        # the two swapped
+        two_layer_loss_and_grads=lambda p, x, y: (lambda r: (r[0], {**r[1], "b1": r[1]["b1"] * 2}))(
+            solution.two_layer_loss_and_grads(p, x, y)),             # b1's gradient doubled
+        train_two_layer=lambda x, y, **kw: solution.train_two_layer(x, y, **{**kw, "lr": 1e-4}),
+    )
+    assert "has shape" in lines["sum_to"][1]
+    assert "shapes (4, 5) and (3, 4), expected (3, 4) and (4, 5)" in lines["matmul_backward"][1]
+    assert "grads['b1']" in lines["two_layer_loss_and_grads"][1]
+    assert "relative error" in lines["two_layer_loss_and_grads"][1]
+    assert "the loss went from" in lines["train_two_layer"][1]
+    assert not any(ok for ok, _ in lines.values())
+    uphill = _verdict("01", **{**vars(solution), "train_two_layer": lambda x, y, **kw:
+                               solution.train_two_layer(x, y, **{**kw, "lr": -0.2})})
+    assert "inf or NaN: is the step -lr * grad (downhill)? Hint: " in uphill["train_two_layer"][1]
