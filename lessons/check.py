@@ -58,6 +58,16 @@ def one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+def _raised_in(error: BaseException, path: Path) -> bool:
+    """Whether the learner's file was among the frames the exception passed through."""
+    tb, target = error.__traceback__, str(path)
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == target:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def run_lesson(lesson: str, solutions: bool = False) -> list[tuple[str, bool, str]]:
     """Run a lesson's checks; return (name, passed, line to print) for each exercise."""
     lesson = f"{int(lesson):02d}"
@@ -86,8 +96,12 @@ def run_lesson(lesson: str, solutions: bool = False) -> list[tuple[str, bool, st
                 what = "not written yet (it still raises NotImplementedError)"
             except Wrong as verdict:
                 what = str(verdict)
-            except Exception as error:  # the learner's code raised: say what, not where
-                what = f"it raised {one_line(error)}"
+            except Exception as error:  # say what was raised, not where
+                if _raised_in(error, path):
+                    what = f"it raised {one_line(error)}"
+                else:  # nothing of the learner's was running: the check itself is wrong
+                    what = (f"the check itself raised {one_line(error)}; this is a bug in "
+                            f"lessons/checks/lesson{lesson}.py, please report it")
         what = what.rstrip(".") + ("" if what.endswith("?") else ".")
         results.append((label, False, f"FAIL {label}: {what} Hint: {ex.hint}"))
     return results

@@ -114,6 +114,26 @@ def test_a_file_that_does_not_import_fails_every_exercise_without_a_traceback(tm
                            for _, ok, line in results)
 
 
+def test_an_error_in_the_learners_code_is_one_line_and_a_missing_function_is_named(
+        tmp_path, monkeypatch):
+    mine = tmp_path / "01_array_engine.py"
+    mine.write_text("def sum_to(grad, shape):\n    return grad.reshape(shape)\n")
+    monkeypatch.setattr(check, "exercise_file", lambda lesson, solutions: mine)
+    monkeypatch.setattr(check, "LESSONS_DIR", tmp_path)
+    lines = {label.split()[1]: line for label, _, line in check.run_lesson("01")}
+    assert lines["sum_to"].startswith("FAIL 01 sum_to: it raised ValueError: cannot reshape")
+    assert "01_array_engine.py has no function matmul_backward" in lines["matmul_backward"]
+
+
+def test_an_error_in_a_check_is_not_blamed_on_the_learner(monkeypatch):
+    lessons = __import__("checks.lesson08").__dict__["lesson08"]
+    broken = lessons.EXERCISES[0]
+    monkeypatch.setattr(broken, "check", lambda module: {}["missing"])
+    lines = {label.split()[1]: line for label, _, line in check.run_lesson("08", solutions=True)}
+    assert "the check itself raised KeyError" in lines[broken.name]
+    assert "lessons/checks/lesson08.py" in lines[broken.name]
+
+
 def _verdict(lesson, **functions):
     """Run a lesson's checks on a module made of the given functions; name -> printed line."""
     module = types.SimpleNamespace(**functions)
@@ -149,3 +169,45 @@ def test_wrong_answers_are_named_with_what_is_wrong():
     uphill = _verdict("01", **{**vars(solution), "train_two_layer": lambda x, y, **kw:
                                solution.train_two_layer(x, y, **{**kw, "lr": -0.2})})
     assert "inf or NaN: is the step -lr * grad (downhill)? Hint: " in uphill["train_two_layer"][1]
+
+
+def test_the_classic_mistakes_are_caught():
+    """A naive BCE, the biased variance in the running statistics, the saturating generator loss,
+    a flipped kernel, Adam without bias correction: each fails with what is wrong."""
+    def with_wrong(lesson, name, wrong):
+        solution = check.load_module(check.exercise_file(lesson, solutions=True))
+        return _verdict(lesson, **{**vars(solution), name: wrong})[name]
+
+    def naive_bce(s, y):
+        p = 1 / (1 + np.exp(-s))
+        return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+    ok, line = with_wrong("03", "bce_with_logits", naive_bce)
+    assert not ok and "the naive formula overflows" in line
+
+    def biased(rm, rv, x, momentum=0.1):
+        axes = (0,) + tuple(range(2, x.ndim))
+        return ((1 - momentum) * rm + momentum * x.mean(axis=axes),
+                (1 - momentum) * rv + momentum * x.var(axis=axes))
+
+    ok, line = with_wrong("05", "update_running_stats", biased)
+    assert not ok and "running_var after a batch of shape (8, 3) is off" in line
+
+    def minimax(s):
+        return float(np.mean(-np.logaddexp(0, s)))  # mean log(1 - D(G(z))): saturates
+
+    ok, line = with_wrong("07", "generator_loss_non_saturating", minimax)
+    assert not ok and "against BCE(fake, 1)" in line
+
+    solution04 = check.load_module(check.exercise_file("04", solutions=True))
+    ok, line = with_wrong("04", "conv2d_loops", lambda x, w, b, stride=1, padding=0:
+                          solution04.conv2d_loops(x, w[:, :, ::-1, ::-1], b, stride, padding))
+    assert not ok and "compared with F.conv2d is off: relative error" in line
+
+    def adam_no_correction(param, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        m = betas[0] * m + (1 - betas[0]) * grad
+        v = betas[1] * v + (1 - betas[1]) * grad ** 2
+        return param - lr * m / (np.sqrt(v) + eps), m, v
+
+    ok, line = with_wrong("06", "adam_step", adam_no_correction)
+    assert not ok and "the parameter after step 1 (compared with optim.Adam) is off" in line
