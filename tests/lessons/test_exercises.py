@@ -211,3 +211,15 @@ def test_the_classic_mistakes_are_caught():
 
     ok, line = with_wrong("06", "adam_step", adam_no_correction)
     assert not ok and "the parameter after step 1 (compared with optim.Adam) is off" in line
+
+
+def test_a_penalty_without_create_graph_is_caught():
+    from minigan import autograd
+
+    def no_graph(critic, real, fake, alpha, weight=10.0):
+        x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+        (g,) = autograd.grad(critic(x_hat).sum(), x_hat)   # create_graph forgotten
+        return weight * (((g ** 2).sum(dim=1).sqrt() - 1) ** 2).mean()
+
+    ok, line = _verdict("12", gradient_penalty=no_graph)["gradient_penalty"]
+    assert not ok and "no gradient for the critic's weights" in line
