@@ -326,3 +326,4 @@ show(fig, "01_tanh_derivatives")
 # 3. With minigan, compute the third derivative of `tanh` at x = 0.5 by calling `autograd.grad`
 #    three times (create_graph=True on the first two). Compare with the formula
 #    $-2(1 - t^2)(1 - 3t^2)$, $t = \tanh x$ (about -0.565 at 0.5).
+# Write-it-yourself exercises: lessons/exercises/01_array_engine.py, checked by python lessons/check.py 01

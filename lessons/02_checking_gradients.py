@@ -366,3 +366,4 @@ check(anomaly is not None and "Sqrt's backward" in anomaly and "02_checking_grad
 #    test that it passes `gradcheck` for values in [-30, 30]. Then allow values up to 800 with
 #    the naive forward `np.log(1 + np.exp(x))`: the forward overflows to `inf` (`exp(800)` is
 #    beyond float64) and the check fails with `nan`. Lesson 03 shows how minigan avoids this.
+# Write-it-yourself exercises: lessons/exercises/02_gradient_checks.py, checked by python lessons/check.py 02

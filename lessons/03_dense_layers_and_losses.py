@@ -329,3 +329,4 @@ check(accuracy > 0.95,
 #    `net[0].weight.grad`; expect 0 with ReLU, since $|wx| \le 3 < 5$, and 64 with LeakyReLU.)
 # 3. In section 3, find the smallest positive logit at which `naive_bce` becomes `inf` in
 #    float32, and in float64 (`dtype=np.float64`). Expect about 17 and 37.
+# Write-it-yourself exercises: lessons/exercises/03_losses.py, checked by python lessons/check.py 03

@@ -314,3 +314,4 @@ check(set(interior3) == {1.0, 2.0, 4.0} and len(interior4) == 1 and len(interior
 #    output of a constant input still periodic with period 2? (Yes: every 2x2 block repeats.)
 # 3. Write `conv_transpose2d_loops(y, w, stride)` that stamps `y[b, c, i, j] * w[c]` into the
 #    output at `(i * stride, j * stride)` and check it against `F.conv_transpose2d` to 1e-12.
+# Write-it-yourself exercises: lessons/exercises/04_convolution.py, checked by python lessons/check.py 04

@@ -375,3 +375,4 @@ mg.set_default_dtype(np.float32)
 #    different per image). What does instance norm output, and why? What does batch norm
 #    output? *Hint: instance norm sees zero variance in every (image, channel) and returns
 #    zeros; batch norm still sees the spread between images.*
+# Write-it-yourself exercises: lessons/exercises/05_batch_norm.py, checked by python lessons/check.py 05

@@ -363,3 +363,4 @@ check(radius[0.9][-1] > radius[0.5][-1] > radius[0.0][-1],
 #    dashed curve of the last panel.*
 # 3. Scale $f$ by 1000 and rerun Adam and SGD with the same learning rates. Which path
 #    changes? *Expected: Adam's path is the same up to $\epsilon$; SGD blows up.*
+# Write-it-yourself exercises: lessons/exercises/06_optimisers.py, checked by python lessons/check.py 06

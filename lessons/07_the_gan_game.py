@@ -345,3 +345,4 @@ show(fig, "07_jsd_vanishing_gradient")
 #    non-saturating loss? *Hint: D rejects the fakes confidently, so $D(G(z))$ is tiny.*
 # 4. In section 6 replace $q$ by $\mathcal{N}(\mu, 5^2)$ (wider). Where does the JSD's slope
 #    vanish now, and why? *Expected: much further out; wider bells overlap longer.*
+# Write-it-yourself exercises: lessons/exercises/07_gan_losses.py, checked by python lessons/check.py 07

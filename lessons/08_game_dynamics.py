@@ -272,3 +272,4 @@ show(fig, "08_dirac_gan")
 # 3. Implement *optimistic* gradient descent, $z_{t+1} = z_t - 2\eta F(z_t) + \eta F(z_{t-1})$
 #    with $F(z) = (y, -x)$, and check that it converges on $xy$. *Expected: the radius shrinks
 #    geometrically for small $\eta$.*
+# Write-it-yourself exercises: lessons/exercises/08_game_steps.py, checked by python lessons/check.py 08

@@ -384,3 +384,4 @@ print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 #    (`--coding 01` and `--coding -11`) and compare the judge's figures with lesson 10's
 #    DCGAN. Hint: similar quality; look at $D$'s logged scores against the targets $a$ and
 #    $b$ of each coding.
+# Write-it-yourself exercises: lessons/exercises/12_gradient_penalty.py, checked by python lessons/check.py 12

@@ -423,3 +423,4 @@ show(fig, "14_metrics")
 #    runs/lessons/14_vanilla/checkpoint.npz -n 1500 -o runs/lessons/14_vanilla/samples.npz`),
 #    load `np.load(...)["images"]` and add it to the line-up. Where does it land between
 #    "blurred" and "fresh real" on each measure?
+# Write-it-yourself exercises: lessons/exercises/14_inception_score.py, checked by python lessons/check.py 14
