@@ -23,6 +23,7 @@ import numpy as np
 
 import minigan as mg
 from minigan.data import DataLoader, load_mnist, scale_to_unit_range
+from minigan.gan.ema import EMA
 from minigan.gan.models.conditional import ConditionalGAN
 from minigan.gan.models.dcgan import DCGAN
 from minigan.gan.models.mlp import VanillaGAN
@@ -68,6 +69,9 @@ def main(argv=None) -> int:
     p.add_argument("--samples", type=int, default=10000)
     p.add_argument("--test", default=None, help="folder of the official MNIST test set")
     p.add_argument("--out", default=None, help="training folder (default: a temporary one)")
+    p.add_argument("--extra-ema", type=float, nargs="*", default=[],
+                   help="more decays of G's moving average, kept beside the recipe's and "
+                        "judged too (an average does not change training: one run, many rows)")
     args = p.parse_args(argv)
 
     cls, flatten = MODELS[args.model]
@@ -75,6 +79,17 @@ def main(argv=None) -> int:
     test_images = load_mnist(root=args.test, split="test")[0] if args.test else None
     mg.manual_seed(args.seed)
     model = cls(**json.loads(args.config), recipe=json.loads(args.recipe))
+    extra = {decay: EMA(model.G, decay) for decay in args.extra_ema}
+    train_step = model.train_step
+
+    def train_step_and_average(batch):
+        logs = train_step(batch)
+        if (model.step - 1) % model.k == 0:  # G was updated in this step
+            for average in extra.values():
+                average.update(model.G)
+        return logs
+
+    model.train_step = train_step_and_average
     arrays = (images, labels) if args.model == "cgan" else (images,)
     loader = DataLoader(arrays, batch_size=args.batch_size, shuffle=True, drop_last=True,
                         transform=lambda x: scale_to_unit_range(x, flatten=flatten))
@@ -86,13 +101,16 @@ def main(argv=None) -> int:
     minutes = (time.perf_counter() - began) / 60
     base = {"model": args.model, "recipe": model.config["recipe"], "seed": args.seed,
             "iterations": epochs * len(loader), "minutes": round(minutes, 2)}
-    generators = [("ema", model)] if model.ema is not None else []
-    generators.append(("raw", model))
-    for name, _ in generators:
-        ema, model.ema = model.ema, (model.ema if name == "ema" else None)
+    generators = {"raw": None}
+    if model.ema is not None:
+        generators[f"ema {model.ema.decay}"] = model.ema
+    generators.update({f"ema {decay}": average for decay, average in extra.items()})
+    recipe_ema = model.ema
+    for name, average in generators.items():
+        model.ema = average
         row = judge(model, args.samples, holdout, test_images)
-        model.ema = ema
         print(json.dumps({**base, "generator": name, **row}), flush=True)
+    model.ema = recipe_ema
     return 0
 
 
