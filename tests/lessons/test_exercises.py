@@ -223,3 +223,42 @@ def test_a_penalty_without_create_graph_is_caught():
 
     ok, line = _verdict("12", gradient_penalty=no_graph)["gradient_penalty"]
     assert not ok and "no gradient for the critic's weights" in line
+
+
+def _with_wrong(lesson, name, wrong):
+    """The verdict on a lesson's solutions with one function replaced by a wrong one."""
+    solution = check.load_module(check.exercise_file(lesson, solutions=True))
+    return _verdict(lesson, **{**vars(solution), name: wrong})[name]
+
+
+def test_a_gan_step_without_detach_zero_grad_or_with_the_minimax_loss_is_caught():
+    import minigan.nn.functional as F
+
+    def no_detach(D, opt_D, real, fake):
+        loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
+        opt_D.zero_grad()
+        loss.backward()
+        opt_D.step()
+        return loss.item()
+
+    ok, line = _with_wrong("09", "discriminator_step", no_detach)
+    assert not ok and "G's weights have gradients: score fake.detach()" in line
+
+    def no_zero_grad(D, opt_D, real, fake):
+        loss = F.softplus(-D(real)).mean() + F.softplus(D(fake.detach())).mean()
+        loss.backward()
+        opt_D.step()
+        return loss.item()
+
+    ok, line = _with_wrong("09", "discriminator_step", no_zero_grad)
+    assert not ok and "round 2 (did D's gradients get zeroed?)" in line
+
+    def minimax(D, opt_G, fake):
+        loss = -F.softplus(D(fake)).mean()  # mean log(1 - D(G(z)))
+        opt_G.zero_grad()
+        loss.backward()
+        opt_G.step()
+        return loss.item()
+
+    ok, line = _with_wrong("09", "generator_step", minimax)
+    assert not ok and "the minimax loss" in line
