@@ -262,3 +262,13 @@ def test_a_gan_step_without_detach_zero_grad_or_with_the_minimax_loss_is_caught(
 
     ok, line = _with_wrong("09", "generator_step", minimax)
     assert not ok and "the minimax loss" in line
+
+
+def test_a_transposed_or_too_narrow_one_hot_and_a_prepended_label_are_caught():
+    ok, line = _with_wrong("11", "one_hot", lambda labels, n: np.eye(n)[:, labels])
+    assert not ok and "(is it transposed?)" in line
+    ok, line = _with_wrong("11", "one_hot", lambda labels, n: np.eye(np.max(labels) + 1)[labels])
+    assert not ok and "taken from the labels (max + 1)" in line
+    ok, line = _with_wrong("11", "condition", lambda z, labels, n=10: np.concatenate(
+        [np.eye(n)[labels], z], axis=1))
+    assert not ok and "the one-hot comes before z" in line
