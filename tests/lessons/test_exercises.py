@@ -272,3 +272,25 @@ def test_a_transposed_or_too_narrow_one_hot_and_a_prepended_label_are_caught():
     ok, line = _with_wrong("11", "condition", lambda z, labels, n=10: np.concatenate(
         [np.eye(n)[labels], z], axis=1))
     assert not ok and "the one-hot comes before z" in line
+
+
+def test_squared_pooled_or_swapped_cycle_gan_losses_are_caught():
+    def squared(real_a, rec_a, real_b, rec_b):
+        return float(np.mean((rec_a - real_a) ** 2) + np.mean((rec_b - real_b) ** 2))
+
+    ok, line = _with_wrong("15", "cycle_consistency_loss", squared)
+    assert not ok and "the squared error" in line
+
+    def pooled(real_a, rec_a, real_b, rec_b):
+        return float(np.mean(np.abs(np.concatenate([(rec_a - real_a).ravel(),
+                                                    (rec_b - real_b).ravel()]))))
+
+    ok, line = _with_wrong("15", "cycle_consistency_loss", pooled)
+    assert not ok and "both domains' elements pooled" in line
+
+    def swapped(G_AB, G_BA, real_a, real_b):
+        return float(np.mean(np.abs(G_AB(real_a) - real_a))
+                     + np.mean(np.abs(G_BA(real_b) - real_b)))
+
+    ok, line = _with_wrong("15", "identity_loss", swapped)
+    assert not ok and "fed their own source domain" in line
