@@ -294,3 +294,19 @@ def test_squared_pooled_or_swapped_cycle_gan_losses_are_caught():
 
     ok, line = _with_wrong("15", "identity_loss", swapped)
     assert not ok and "fed their own source domain" in line
+
+
+def test_a_straight_line_or_a_slerp_without_its_fallback_is_caught():
+    def lerp(z0, z1, t):
+        return (1 - t)[:, None] * z0 + t[:, None] * z1
+
+    ok, line = _with_wrong("10", "slerp", lerp)
+    assert not ok and "this is the straight line (lerp)" in line
+
+    def no_fallback(z0, z1, t):  # lesson 10's own slerp: fine between Gaussian codes
+        theta = np.arccos(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)))
+        return (np.sin((1 - t) * theta)[:, None] * z0
+                + np.sin(t * theta)[:, None] * z1) / np.sin(theta)
+
+    ok, line = _with_wrong("10", "slerp", no_fallback)
+    assert not ok and "(parallel) has inf or NaN entries" in line
