@@ -310,3 +310,18 @@ def test_a_straight_line_or_a_slerp_without_its_fallback_is_caught():
 
     ok, line = _with_wrong("10", "slerp", no_fallback)
     assert not ok and "(parallel) has inf or NaN entries" in line
+
+
+def test_mode_counts_with_squared_distances_near_modes_or_no_quality_cut_are_caught():
+    def distance(samples, modes):
+        return np.linalg.norm(samples[:, None] - modes[None], axis=2)
+
+    ok, line = _with_wrong("13", "high_quality_share", lambda s, m, std, threshold=3.0: float(
+        np.mean((distance(s, m) ** 2).min(axis=1) <= threshold * std)))
+    assert not ok and "is the squared distance compared" in line
+    ok, line = _with_wrong("13", "modes_captured", lambda s, m, std, threshold=3.0: int(
+        (distance(s, m) <= threshold * std).any(axis=0).sum()))
+    assert not ok and "only when it is the *nearest* mode" in line
+    ok, line = _with_wrong("13", "modes_captured", lambda s, m, std, threshold=3.0: len(
+        np.unique(distance(s, m).argmin(axis=1))))
+    assert not ok and "are samples that are not high quality counted?" in line
