@@ -325,3 +325,14 @@ def test_mode_counts_with_squared_distances_near_modes_or_no_quality_cut_are_cau
     ok, line = _with_wrong("13", "modes_captured", lambda s, m, std, threshold=3.0: len(
         np.unique(distance(s, m).argmin(axis=1))))
     assert not ok and "are samples that are not high quality counted?" in line
+
+
+def test_numpy_called_on_device_data_is_caught_and_the_backend_is_restored():
+    from minigan import backend
+
+    keep = backend.cupy
+    ok, line = _with_wrong("16", "xp_sum_of_squares", lambda x: np.sum(np.square(x)))
+    assert not ok and "it called NumPy directly (np.something(x))" in line
+    ok, line = _with_wrong("16", "xp_sum_of_squares", lambda x: np.sum(x * x))
+    assert not ok and "did none of the work" in line
+    assert backend.cupy is keep
