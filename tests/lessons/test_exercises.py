@@ -37,6 +37,26 @@ def test_there_are_exercises():
     assert "01" in WITH_EXERCISES
 
 
+def _lessons() -> list[str]:
+    return sorted(p.name[:2] for p in LESSONS_DIR.glob("[0-9][0-9]_*.py"))
+
+
+def test_every_lesson_has_exercises():
+    lessons = _lessons()
+    assert len(lessons) == 16 and lessons[0] == "01"
+    assert WITH_EXERCISES == lessons, "a lesson without checks/lessonNN.py, or checks for none"
+
+
+@pytest.mark.parametrize("lesson", _lessons())
+def test_each_lesson_points_at_its_exercises(lesson):
+    (lesson_file,) = LESSONS_DIR.glob(f"{lesson}_*.py")
+    stub = check.exercise_file(lesson, solutions=False)
+    last = lesson_file.read_text().rstrip("\n").splitlines()[-1]
+    assert last == (f"# Write-it-yourself exercises: lessons/exercises/{stub.name}, checked by "
+                    f"python lessons/check.py {lesson}")
+    assert f"[{stub.stem}](exercises/{stub.name})" in (LESSONS_DIR / "README.md").read_text()
+
+
 @pytest.mark.parametrize("lesson", WITH_EXERCISES)
 def test_each_exercise_has_a_stub_a_solution_and_a_check(lesson):
     stub = check.exercise_file(lesson, solutions=False)
