@@ -10,7 +10,7 @@ import types
 import numpy as np
 
 from minigan import backend
-from checks import Exercise, Wrong, as_array, expect_close
+from checks import Exercise, Wrong, expect_close
 
 REFUSAL = "Implicit conversion to a NumPy array is not allowed (stand-in device array)"
 
