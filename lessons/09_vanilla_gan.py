@@ -409,3 +409,4 @@ print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 #    players overshoot each other (lesson 08); the curves of $D(x)$ oscillate more.
 # 3. **Take away D's dropout** (`VanillaGAN(dropout=0.0)`). Hint: $D$ wins more easily;
 #    watch $D(x) - D(G(z))$ grow, and look for samples that all look alike.
+# Write-it-yourself exercises: lessons/exercises/09_gan_step.py, checked by python lessons/check.py 09

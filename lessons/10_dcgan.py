@@ -343,3 +343,4 @@ print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 #    column of the bright pixels) and try *slanted 7 - upright 7 + upright 1*. Hint: it works
 #    less reliably than boldness; does averaging more codes per group (raise `K` from 8 to
 #    32) help?
+# Write-it-yourself exercises: lessons/exercises/10_slerp.py, checked by python lessons/check.py 10

@@ -288,3 +288,4 @@ print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 #    5,000 steps) and recompute the conditional accuracy and the within-class variety on its
 #    checkpoint (`minigan.gan.load_model`). Hint: compare both numbers with this lesson's; the
 #    per-epoch grids in `runs/cgan/samples/` show when the columns start to differ.
+# Write-it-yourself exercises: lessons/exercises/11_conditioning.py, checked by python lessons/check.py 11

@@ -430,3 +430,4 @@ show(fig, "13_remedies")
 #    few minutes. Set `unroll_steps` to 0 in `ToyGAN` and check that the model becomes the plain
 #    GAN again (same losses step by step for the same seed): the look-ahead is the only
 #    difference.
+# Write-it-yourself exercises: lessons/exercises/13_mode_counting.py, checked by python lessons/check.py 13

@@ -252,3 +252,4 @@ print(f"lesson ran in {time.perf_counter() - started:.0f} s")
 # 3. Change the PatchGAN to `n_layers=1` (16x16 patches) and to `n_layers=3` (which on 32x32
 #    images sees everything): which gives sharper pix2pix outputs, and why does a discriminator
 #    that sees the whole image not necessarily help?
+# Write-it-yourself exercises: lessons/exercises/15_cycle_losses.py, checked by python lessons/check.py 15

@@ -381,3 +381,4 @@ show(fig, "16_timing")
 #    `fit_sine("cuda")`: the initial weights and data are identical (one CPU generator), so the
 #    first losses agree to float32 rounding. Do the last losses after 300 steps agree as well?
 #    Why might a GAN's trajectories drift apart further than this regression's?
+# Write-it-yourself exercises: lessons/exercises/16_array_module.py, checked by python lessons/check.py 16

@@ -37,6 +37,26 @@ def test_there_are_exercises():
     assert "01" in WITH_EXERCISES
 
 
+def _lessons() -> list[str]:
+    return sorted(p.name[:2] for p in LESSONS_DIR.glob("[0-9][0-9]_*.py"))
+
+
+def test_every_lesson_has_exercises():
+    lessons = _lessons()
+    assert len(lessons) == 16 and lessons[0] == "01"
+    assert WITH_EXERCISES == lessons, "a lesson without checks/lessonNN.py, or checks for none"
+
+
+@pytest.mark.parametrize("lesson", _lessons())
+def test_each_lesson_points_at_its_exercises(lesson):
+    (lesson_file,) = LESSONS_DIR.glob(f"{lesson}_*.py")
+    stub = check.exercise_file(lesson, solutions=False)
+    last = lesson_file.read_text().rstrip("\n").splitlines()[-1]
+    assert last == (f"# Write-it-yourself exercises: lessons/exercises/{stub.name}, checked by "
+                    f"python lessons/check.py {lesson}")
+    assert f"[{stub.stem}](exercises/{stub.name})" in (LESSONS_DIR / "README.md").read_text()
+
+
 @pytest.mark.parametrize("lesson", WITH_EXERCISES)
 def test_each_exercise_has_a_stub_a_solution_and_a_check(lesson):
     stub = check.exercise_file(lesson, solutions=False)
@@ -223,3 +243,116 @@ def test_a_penalty_without_create_graph_is_caught():
 
     ok, line = _verdict("12", gradient_penalty=no_graph)["gradient_penalty"]
     assert not ok and "no gradient for the critic's weights" in line
+
+
+def _with_wrong(lesson, name, wrong):
+    """The verdict on a lesson's solutions with one function replaced by a wrong one."""
+    solution = check.load_module(check.exercise_file(lesson, solutions=True))
+    return _verdict(lesson, **{**vars(solution), name: wrong})[name]
+
+
+def test_a_gan_step_without_detach_zero_grad_or_with_the_minimax_loss_is_caught():
+    import minigan.nn.functional as F
+
+    def no_detach(D, opt_D, real, fake):
+        loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
+        opt_D.zero_grad()
+        loss.backward()
+        opt_D.step()
+        return loss.item()
+
+    ok, line = _with_wrong("09", "discriminator_step", no_detach)
+    assert not ok and "G's weights have gradients: score fake.detach()" in line
+
+    def no_zero_grad(D, opt_D, real, fake):
+        loss = F.softplus(-D(real)).mean() + F.softplus(D(fake.detach())).mean()
+        loss.backward()
+        opt_D.step()
+        return loss.item()
+
+    ok, line = _with_wrong("09", "discriminator_step", no_zero_grad)
+    assert not ok and "round 2 (did D's gradients get zeroed?)" in line
+
+    def minimax(D, opt_G, fake):
+        loss = -F.softplus(D(fake)).mean()  # mean log(1 - D(G(z)))
+        opt_G.zero_grad()
+        loss.backward()
+        opt_G.step()
+        return loss.item()
+
+    ok, line = _with_wrong("09", "generator_step", minimax)
+    assert not ok and "the minimax loss" in line
+
+
+def test_a_transposed_or_too_narrow_one_hot_and_a_prepended_label_are_caught():
+    ok, line = _with_wrong("11", "one_hot", lambda labels, n: np.eye(n)[:, labels])
+    assert not ok and "(is it transposed?)" in line
+    ok, line = _with_wrong("11", "one_hot", lambda labels, n: np.eye(np.max(labels) + 1)[labels])
+    assert not ok and "taken from the labels (max + 1)" in line
+    ok, line = _with_wrong("11", "condition", lambda z, labels, n=10: np.concatenate(
+        [np.eye(n)[labels], z], axis=1))
+    assert not ok and "the one-hot comes before z" in line
+
+
+def test_squared_pooled_or_swapped_cycle_gan_losses_are_caught():
+    def squared(real_a, rec_a, real_b, rec_b):
+        return float(np.mean((rec_a - real_a) ** 2) + np.mean((rec_b - real_b) ** 2))
+
+    ok, line = _with_wrong("15", "cycle_consistency_loss", squared)
+    assert not ok and "the squared error" in line
+
+    def pooled(real_a, rec_a, real_b, rec_b):
+        return float(np.mean(np.abs(np.concatenate([(rec_a - real_a).ravel(),
+                                                    (rec_b - real_b).ravel()]))))
+
+    ok, line = _with_wrong("15", "cycle_consistency_loss", pooled)
+    assert not ok and "both domains' elements pooled" in line
+
+    def swapped(G_AB, G_BA, real_a, real_b):
+        return float(np.mean(np.abs(G_AB(real_a) - real_a))
+                     + np.mean(np.abs(G_BA(real_b) - real_b)))
+
+    ok, line = _with_wrong("15", "identity_loss", swapped)
+    assert not ok and "fed their own source domain" in line
+
+
+def test_a_straight_line_or_a_slerp_without_its_fallback_is_caught():
+    def lerp(z0, z1, t):
+        return (1 - t)[:, None] * z0 + t[:, None] * z1
+
+    ok, line = _with_wrong("10", "slerp", lerp)
+    assert not ok and "this is the straight line (lerp)" in line
+
+    def no_fallback(z0, z1, t):  # lesson 10's own slerp: fine between Gaussian codes
+        theta = np.arccos(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)))
+        return (np.sin((1 - t) * theta)[:, None] * z0
+                + np.sin(t * theta)[:, None] * z1) / np.sin(theta)
+
+    ok, line = _with_wrong("10", "slerp", no_fallback)
+    assert not ok and "(parallel) has inf or NaN entries" in line
+
+
+def test_mode_counts_with_squared_distances_near_modes_or_no_quality_cut_are_caught():
+    def distance(samples, modes):
+        return np.linalg.norm(samples[:, None] - modes[None], axis=2)
+
+    ok, line = _with_wrong("13", "high_quality_share", lambda s, m, std, threshold=3.0: float(
+        np.mean((distance(s, m) ** 2).min(axis=1) <= threshold * std)))
+    assert not ok and "is the squared distance compared" in line
+    ok, line = _with_wrong("13", "modes_captured", lambda s, m, std, threshold=3.0: int(
+        (distance(s, m) <= threshold * std).any(axis=0).sum()))
+    assert not ok and "only when it is the *nearest* mode" in line
+    ok, line = _with_wrong("13", "modes_captured", lambda s, m, std, threshold=3.0: len(
+        np.unique(distance(s, m).argmin(axis=1))))
+    assert not ok and "are samples that are not high quality counted?" in line
+
+
+def test_numpy_called_on_device_data_is_caught_and_the_backend_is_restored():
+    from minigan import backend
+
+    keep = backend.cupy
+    ok, line = _with_wrong("16", "xp_sum_of_squares", lambda x: np.sum(np.square(x)))
+    assert not ok and "it called NumPy directly (np.something(x))" in line
+    ok, line = _with_wrong("16", "xp_sum_of_squares", lambda x: np.sum(x * x))
+    assert not ok and "did none of the work" in line
+    assert backend.cupy is keep
