@@ -36,7 +36,6 @@ from minigan.data import DataLoader, load_fashion_mnist, load_mnist, scale_to_un
 from minigan.data.mnist import DownloadError
 from minigan.files import atomic_write
 from minigan.gan.augment import POLICIES
-from minigan.gan.recipe import PRESETS
 from minigan.gan.trainer import (ResumeError, TrainingDiverged, epoch_grid_path, summarize,
                                  train)
 
@@ -97,14 +96,12 @@ def example_parser(doc: str, out, lr: float = 2e-4, k: int = 1, batch_size: int 
     return p
 
 
-def add_recipe_arguments(parser, default: str = "lecture") -> None:
-    """The training-recipe flags (:mod:`minigan.gan.recipe`): a named recipe, and one flag per
-    technique that overrides it, so a learner can switch each on or off and see what it buys.
-    Read them back with :func:`recipe_of`."""
-    g = parser.add_argument_group("training recipe (minigan/gan/recipe.py explains each)")
-    g.add_argument("--recipe", choices=sorted(PRESETS), default=default,
-                   help="lecture: the plain training; small-data: + moving average of G and "
-                        "augmentation (the flags below override single settings)")
+def add_recipe_arguments(parser) -> None:
+    """The training-recipe flags (:mod:`minigan.gan.recipe`), one per technique, each off by
+    default (the lectures' plain training), so a learner can switch each on and see what it
+    buys. Read them back with :func:`recipe_of`."""
+    g = parser.add_argument_group("training recipe, all off by default (minigan/gan/recipe.py "
+                                  "explains each)")
     g.add_argument("--ema", type=fraction, default=None, metavar="DECAY",
                    help="sample from a moving average of G's weights with this decay (0: off)")
     g.add_argument("--augment", nargs="*", choices=POLICIES, default=None,
@@ -119,7 +116,7 @@ def add_recipe_arguments(parser, default: str = "lecture") -> None:
 
 def recipe_of(args) -> dict:
     """The recipe the flags of :func:`add_recipe_arguments` ask for."""
-    recipe = dict(PRESETS[args.recipe])
+    recipe = {}
     for key in ("ema", "augment", "r1", "label_smoothing", "lr_d"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)

@@ -21,14 +21,6 @@ from minigan.gan.augment import POLICIES
 
 DEFAULTS = {"ema": 0.0, "augment": [], "r1": 0.0, "label_smoothing": 0.0, "lr_d": None}
 
-# Named recipes for the examples' --recipe flag. "lecture" is the plain training the lectures
-# teach; "small-data" adds what data-limited GANs use (the average of G and augmentation of
-# everything D sees). README's ablation table has the judge's figures with and without each.
-PRESETS = {
-    "lecture": {},
-    "small-data": {"ema": 0.999, "augment": ["translation", "cutout"]},
-}
-
 
 def check_recipe(model: str, recipe: dict | None) -> dict:
     """``recipe`` with every key filled in from :data:`DEFAULTS`, validated; JSON-able."""

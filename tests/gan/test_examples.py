@@ -98,6 +98,6 @@ def test_recipe_flags_reach_the_model(tmp_path, monkeypatch):
 
     args = module.parse_args(["--out", str(tmp_path / "a")])
     assert recipe_of(args) == {}, "the default is the lectures' plain training"
-    args = module.parse_args(["--out", str(tmp_path / "b"), "--recipe", "small-data",
-                              "--augment", "--r1", "0.5", "--lr-d", "4e-4"])
-    assert recipe_of(args) == {"ema": 0.999, "augment": [], "r1": 0.5, "lr_d": 4e-4}
+    args = module.parse_args(["--out", str(tmp_path / "b"), "--ema", "0.99", "--augment",
+                              "cutout", "--r1", "0.5", "--lr-d", "4e-4"])
+    assert recipe_of(args) == {"ema": 0.99, "augment": ["cutout"], "r1": 0.5, "lr_d": 4e-4}
