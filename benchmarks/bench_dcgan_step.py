@@ -82,21 +82,13 @@ def step_flops() -> float:
 # ---------------------------------------------------------------- the two step functions
 
 
-def minigan_setup(seed: int = 0, build=build, image_shape=(1, 28, 28)):
-    """minigan's networks (built by ``build``) and its training step on a fixed real batch."""
-    mg.manual_seed(seed)
-    G, D = build(mnn)
-    opt_g = moptim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = moptim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    criterion = mnn.BCEWithLogitsLoss()
-    rng = np.random.default_rng(seed)
-    real = mg.tensor(rng.uniform(-1, 1, (BATCH, *image_shape)).astype(np.float32))
-    ones, zeros = mg.ones(BATCH, 1), mg.zeros(BATCH, 1)
-
+def gan_step(G, D, opt_g, opt_d, criterion, real, ones, zeros, noise):
+    """One training step, written once for both libraries (their APIs agree): D's update on
+    ``real`` (target ``ones``) and a fake batch (``zeros``), then G's; returns the two losses,
+    read back (on a GPU that waits for the queued work, so a timed step includes it)."""
     def step():
-        z = mg.randn(BATCH, Z_DIM)
+        fake = G(noise())
         opt_d.zero_grad()
-        fake = G(z)
         loss_d = criterion(D(real), ones) + criterion(D(fake.detach()), zeros)
         loss_d.backward()
         opt_d.step()
@@ -106,7 +98,21 @@ def minigan_setup(seed: int = 0, build=build, image_shape=(1, 28, 28)):
         opt_g.step()
         return loss_d.item(), loss_g.item()
 
-    return (G, D), step
+    return step
+
+
+def minigan_setup(seed: int = 0, build=build, image_shape=(1, 28, 28)):
+    """minigan's networks (built by ``build``) and its training step on a fixed real batch."""
+    mg.manual_seed(seed)
+    G, D = build(mnn)
+    opt_g = moptim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = moptim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    criterion = mnn.BCEWithLogitsLoss()
+    rng = np.random.default_rng(seed)
+    real = mg.tensor(rng.uniform(-1, 1, (BATCH, *image_shape)).astype(np.float32))
+
+    return (G, D), gan_step(G, D, opt_g, opt_d, criterion, real, mg.ones(BATCH, 1),
+                            mg.zeros(BATCH, 1), lambda: mg.randn(BATCH, Z_DIM))
 
 
 def torch_setup(models, seed: int = 0, build=build, image_shape=(1, 28, 28)):
@@ -123,22 +129,9 @@ def torch_setup(models, seed: int = 0, build=build, image_shape=(1, 28, 28)):
     criterion = torch.nn.BCEWithLogitsLoss()
     rng = np.random.default_rng(seed)
     real = torch.from_numpy(rng.uniform(-1, 1, (BATCH, *image_shape)).astype(np.float32))
-    ones, zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
 
-    def step():
-        z = torch.randn(BATCH, Z_DIM)
-        opt_d.zero_grad()
-        fake = G(z)
-        loss_d = criterion(D(real), ones) + criterion(D(fake.detach()), zeros)
-        loss_d.backward()
-        opt_d.step()
-        opt_g.zero_grad()
-        loss_g = criterion(D(fake), ones)
-        loss_g.backward()
-        opt_g.step()
-        return loss_d.item(), loss_g.item()
-
-    return step
+    return gan_step(G, D, opt_g, opt_d, criterion, real, torch.ones(BATCH, 1),
+                    torch.zeros(BATCH, 1), lambda: torch.randn(BATCH, Z_DIM))
 
 
 def have_torch() -> bool:

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 import minigan as mg  # noqa: E402
-from bench_dcgan_step import Z_DIM, build as build_dcgan  # noqa: E402
+from bench_dcgan_step import Z_DIM, build as build_dcgan, gan_step  # noqa: E402
 from minigan import nn as mnn  # noqa: E402
 from minigan import optim as moptim  # noqa: E402
 
@@ -77,21 +77,9 @@ def minigan_step(model: str, batch: int):
     opt_d = moptim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     criterion = mnn.BCEWithLogitsLoss()
     real = mg.tensor(np.random.default_rng(0).uniform(-1, 1, (batch, *shape)), device="cuda")
-    ones, zeros = mg.ones(batch, 1, device="cuda"), mg.zeros(batch, 1, device="cuda")
-
-    def step():
-        z = mg.randn(batch, Z_DIM, device="cuda")
-        opt_d.zero_grad()
-        fake = G(z)
-        loss_d = criterion(D(real), ones) + criterion(D(fake.detach()), zeros)
-        loss_d.backward()
-        opt_d.step()
-        opt_g.zero_grad()
-        loss_g = criterion(D(fake), ones)
-        loss_g.backward()
-        opt_g.step()
-        return loss_d.item(), loss_g.item()
-    return (G, D), step
+    return (G, D), gan_step(G, D, opt_g, opt_d, criterion, real,
+                            mg.ones(batch, 1, device="cuda"), mg.zeros(batch, 1, device="cuda"),
+                            lambda: mg.randn(batch, Z_DIM, device="cuda"))
 
 
 def torch_step(model: str, batch: int, weights):
@@ -108,21 +96,9 @@ def torch_step(model: str, batch: int, weights):
     criterion = torch.nn.BCEWithLogitsLoss()
     real = torch.from_numpy(np.random.default_rng(0).uniform(-1, 1, (batch, *shape))
                             .astype(np.float32)).cuda()
-    ones, zeros = torch.ones(batch, 1, device="cuda"), torch.zeros(batch, 1, device="cuda")
-
-    def step():
-        z = torch.randn(batch, Z_DIM, device="cuda")
-        opt_d.zero_grad()
-        fake = G(z)
-        loss_d = criterion(D(real), ones) + criterion(D(fake.detach()), zeros)
-        loss_d.backward()
-        opt_d.step()
-        opt_g.zero_grad()
-        loss_g = criterion(D(fake), ones)
-        loss_g.backward()
-        opt_g.step()
-        return loss_d.item(), loss_g.item()
-    return step
+    return gan_step(G, D, opt_g, opt_d, criterion, real, torch.ones(batch, 1, device="cuda"),
+                    torch.zeros(batch, 1, device="cuda"),
+                    lambda: torch.randn(batch, Z_DIM, device="cuda"))
 
 
 def torch_cuda_note() -> str | None:
