@@ -98,49 +98,25 @@ class ArgumentParser(argparse.ArgumentParser):
 
 # ---------------------------------------------------------------- argument types
 
-def _number(kind, text: str, what: str):
-    try:
-        value = kind(text)
-    except (TypeError, ValueError):
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-    if kind is float and not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-    return value
+def _number_type(kind, what: str, accept):
+    """An argparse type: ``text`` parsed as ``kind`` (finite, for floats) that ``accept``s it;
+    anything else is refused as "expected WHAT, got TEXT"."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or (kind is float and not math.isfinite(value)) or not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
 
 
-def positive_int(text: str) -> int:
-    value = _number(int, text, "a positive integer")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def nonnegative_int(text: str) -> int:
-    value = _number(int, text, "an integer >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = _number(float, text, "a positive number")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def nonnegative_float(text: str) -> float:
-    value = _number(float, text, "a number >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def fraction(text: str) -> float:
-    value = _number(float, text, "a number between 0 and 1")
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
-    return value
+positive_int = _number_type(int, "a positive integer", lambda v: v >= 1)
+nonnegative_int = _number_type(int, "an integer >= 0", lambda v: v >= 0)
+positive_float = _number_type(float, "a positive number", lambda v: v > 0)
+nonnegative_float = _number_type(float, "a number >= 0", lambda v: v >= 0)
+fraction = _number_type(float, "a number between 0 and 1", lambda v: 0 <= v <= 1)
 
 
 def device(text: str) -> str:
