@@ -39,7 +39,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import lessonkit  # noqa: E402
-from lessonkit import FAST, check, pick, relative_error, show  # noqa: E402
+from lessonkit import FAST, SEED, check, pick, relative_error, show  # noqa: E402
 
 sys.path.insert(0, str(Path(lessonkit.__file__).resolve().parents[1]))  # a clone, uninstalled
 
@@ -165,7 +165,7 @@ else:
 # lessons. On a GPU machine, call it with `"cuda"`.
 
 # %%
-def fit_sine(device, seed=0, steps=pick(300, 100)):
+def fit_sine(device, seed=SEED, steps=pick(300, 100)):
     mg.manual_seed(seed)
     model = nn.Sequential(nn.Linear(1, 64), nn.Tanh(), nn.Linear(64, 1)).to(device)
     opt = optim.Adam(model.parameters(), lr=1e-2)
