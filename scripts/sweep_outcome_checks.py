@@ -10,9 +10,14 @@ so a sweep that was stopped resumes.
     python scripts/sweep_outcome_checks.py lessons --out /tmp/lessons.jsonl        # normal mode
     python scripts/sweep_outcome_checks.py lessons --fast --out /tmp/fast.jsonl
     python scripts/sweep_outcome_checks.py lessons --lessons 09 10 --seeds 0-4 --threads 1
+    python scripts/sweep_outcome_checks.py tests --out /tmp/tests.jsonl            # smoke trainings
     python scripts/sweep_outcome_checks.py summary /tmp/lessons.jsonl              # min, median
 
-Each lesson runs in a fresh process, in a temporary folder, exactly as ``python lessons/...``
+The tests' smoke trainings are measured through the ``measure_*(seed, ...)`` function each
+such test module defines (the test itself calls it with its own seed and asserts on what it
+returns), listed in ``TEST_MEASURES`` below.
+
+Each lesson (and each measure) runs in a fresh process, in a temporary folder, exactly as ``python lessons/...``
 would run it except that a failed ``check`` is recorded instead of stopping the lesson, so the
 later checks are measured too. ``1 thread`` is ``MINIGAN_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``;
 ``2 threads`` is ``MINIGAN_NUM_THREADS=2`` with OpenBLAS left at its default, as a learner on
@@ -66,6 +71,22 @@ MEASURES = {
 }
 SWEPT = ["09", "10", "11", "12", "15", "07", "03", "16"]  # the longest first
 
+# (test file, measure function, the variants its tests run); the seed is swept, the rest fixed.
+TEST_MEASURES = [
+    ("tests/gan/test_vanilla.py", "measure_smoke_training", [{}]),
+    ("tests/gan/test_wgan.py", "measure_wgan_gp_training", [{}]),
+    ("tests/gan/test_conditional.py", "measure_short_training", [{}]),
+    ("tests/gan/test_dcgan.py", "measure_smoke_training", [{}]),
+    ("tests/gan/test_lsgan.py", "measure_smoke_training", [{"coding": "01"}, {"coding": "-11"}]),
+    ("tests/gan/test_lsgan.py", "measure_discriminator_regression",
+     [{"coding": "01"}, {"coding": "-11"}]),
+    ("tests/gan/test_toy.py", "measure_ring_training",
+     [{"remedy": r} for r in ("none", "mbstd", "minibatch", "pack", "unrolled")]),
+    ("tests/gan/test_translation_models.py", "measure_pix2pix_training", [{}]),
+    ("tests/gan/test_translation_models.py", "measure_cyclegan_training", [{}]),
+    ("tests/test_optim.py", "measure_issue_example", [{}]),
+]
+
 
 def lesson_path(number: str) -> Path:
     (path,) = LESSONS_DIR.glob(f"{number}_*.py")
@@ -102,6 +123,37 @@ def run_one(path: str) -> None:
             values[name] = f"unavailable: {exc!r}"
     print("SWEEP-RESULT " + json.dumps({"seconds": seconds, "values": values, "checks": checks,
                                         "error": error}), flush=True)
+
+
+def measure_one(path: str, function: str, variant: str, seed: int) -> None:
+    """Call one test module's measure function; print one JSON line."""
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location(Path(path).stem, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    started, error, values = time.perf_counter(), None, {}
+    try:
+        values = getattr(module, function)(seed=seed, **json.loads(variant))
+    except BaseException:  # noqa: BLE001 - a crash is a result too
+        error = traceback.format_exc()[-2000:]
+
+    def plain(v):
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (int, np.integer)):
+            return int(v)
+        if isinstance(v, (float, np.floating)):
+            return float(v)
+        return str(v)
+
+    print("SWEEP-RESULT " + json.dumps({"seconds": time.perf_counter() - started, "error": error,
+                                        "values": {k: plain(v) for k, v in values.items()},
+                                        "checks": []}), flush=True)
 
 
 def environment(seed: int, threads: int, fast: bool, figures: str) -> dict:
@@ -157,6 +209,41 @@ def sweep(args) -> None:
                       f"{', ERROR' if record.get('error') else ''}", flush=True)
 
 
+def sweep_tests(args) -> None:
+    out = Path(args.out)
+    done = set()
+    if out.exists():
+        for line in out.read_text().splitlines():
+            r = json.loads(line)
+            done.add((r["lesson"], r["seed"], r["threads"]))
+    for seed in seeds_of(args.seeds):
+        for threads in args.threads:
+            for path, function, variants in TEST_MEASURES:
+                for variant in variants:
+                    name = f"{Path(path).stem}::{function}" + "".join(
+                        f"[{v}]" for v in variant.values())
+                    if (name, seed, threads) in done:
+                        continue
+                    with tempfile.TemporaryDirectory() as tmp:
+                        env = environment(seed, threads, False, os.path.join(tmp, "figures"))
+                        started = time.perf_counter()
+                        done_run = subprocess.run(
+                            [sys.executable, __file__, "measure", path, function,
+                             json.dumps(variant), str(seed)], cwd=tmp, env=env,
+                            capture_output=True, text=True)
+                        wall = time.perf_counter() - started
+                    lines = [l for l in done_run.stdout.splitlines()
+                             if l.startswith("SWEEP-RESULT ")]
+                    record = json.loads(lines[-1][len("SWEEP-RESULT "):]) if lines else {
+                        "error": done_run.stderr[-2000:], "values": {}, "checks": []}
+                    record.update(lesson=name, seed=seed, threads=threads, fast=False,
+                                  wall_seconds=wall)
+                    with out.open("a") as f:
+                        f.write(json.dumps(record) + "\n")
+                    print(f"{name} seed {seed} threads {threads}: {wall:.0f} s"
+                          f"{', ERROR' if record.get('error') else ''}", flush=True)
+
+
 def summary(args) -> None:
     """Per lesson and measure: min, median, max over the runs (and per thread count)."""
     records = [json.loads(line) for path in args.files for line in Path(path).read_text().splitlines()]
@@ -205,15 +292,27 @@ def main() -> None:
     p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     p.add_argument("--fast", action="store_true", help="MINIGAN_FAST=1")
     p.add_argument("--out", required=True, help="a .jsonl file; runs already in it are skipped")
+    p = sub.add_parser("tests", help="run the tests' measure functions over seeds and threads")
+    p.add_argument("--seeds", default="0-9", help="0-9 or 0,3,5")
+    p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    p.add_argument("--out", required=True, help="a .jsonl file; runs already in it are skipped")
     p = sub.add_parser("summary", help="min / median / max of each measure")
     p.add_argument("files", nargs="+")
     p = sub.add_parser("one", help=argparse.SUPPRESS)
     p.add_argument("path")
+    p = sub.add_parser("measure", help=argparse.SUPPRESS)
+    for name in ("path", "function", "variant"):
+        p.add_argument(name)
+    p.add_argument("seed", type=int)
     args = parser.parse_args()
     if args.command == "one":
         run_one(args.path)
+    elif args.command == "measure":
+        measure_one(args.path, args.function, args.variant, args.seed)
     elif args.command == "lessons":
         sweep(args)
+    elif args.command == "tests":
+        sweep_tests(args)
     else:
         summary(args)
 
