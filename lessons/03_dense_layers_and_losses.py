@@ -24,10 +24,10 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.data import load_bundled_mnist
 from minigan.nn import functional as F
-from lessonkit import FAST, check, pick, relative_error, show  # noqa: F401
+from lessonkit import FAST, SEED, check, pick, relative_error, show  # noqa: F401
 
-mg.manual_seed(0)
-rng = np.random.default_rng(0)
+mg.manual_seed(SEED)
+rng = np.random.default_rng(SEED)
 
 # %% [markdown]
 # ## 1. The linear (dense, fully connected) layer
@@ -204,9 +204,11 @@ ax.legend(fontsize=8, loc="upper left")
 show(fig, "03_l2_toy_average")
 
 gap_to_mean = float(np.abs(fit - np.sin(line)).mean())
-check(gap_to_mean < pick(0.1, 0.3),
+# Normal mode, MINIGAN_SEED 0-4 with 1 and 2 threads: distance 0.059 to 0.106 (median 0.092).
+check(gap_to_mean < pick(0.2, 0.3),
       f"the MSE fit follows the average sin x (mean distance {gap_to_mean:.3f}), about 1 away "
-      "from every data point")
+      "from every data point",
+      hint="train longer (more steps in the loop above) or try another MINIGAN_SEED")
 
 # %% [markdown]
 # Now images. The input is only a digit's **label** (a one-hot vector of 10 numbers); the target
@@ -222,7 +224,7 @@ images, labels = images[keep].astype(np.float32) / 255.0, labels[keep]  # pixels
 pixels = mg.tensor(images.reshape(n_images, 784))
 one_hot = mg.tensor(np.eye(10, dtype=np.float32)[labels])
 
-mg.manual_seed(0)
+mg.manual_seed(SEED)
 painter = nn.Linear(10, 784)
 opt = optim.Adam(painter.parameters(), lr=0.02)
 paint_steps = pick(300, 80)
@@ -289,7 +291,7 @@ check(mse_of_mean < best_real,
 # (label 1) from the MSE network's averages (label 0):
 
 # %%
-mg.manual_seed(0)
+mg.manual_seed(SEED)
 judge = nn.Sequential(nn.Linear(784, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
 opt = optim.Adam(judge.parameters(), lr=1e-3)
 painted_flat = mg.tensor(painted.reshape(10, 784))

@@ -26,10 +26,10 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.checkpoint import prefixed, save_checkpoint
 from minigan.gan import losses
-from lessonkit import check, pick, relative_error, show
+from lessonkit import SEED, check, pick, relative_error, show
 
-mg.manual_seed(0)
-rng = np.random.default_rng(0)
+mg.manual_seed(SEED)
+rng = np.random.default_rng(SEED)
 
 # %% [markdown]
 # ## 1. The value of the game

@@ -24,14 +24,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import minigan as mg
-from lessonkit import FAST, check, pick, show
+from lessonkit import FAST, SEED, check, pick, show
 from minigan import nn, optim
 from minigan.data import DataLoader, load_bundled_mnist, scale_to_unit_range
 from minigan.metrics import evaluate_samples, format_report
 from minigan.nn import functional as F
 from minigan.viz import image_grid
 
-mg.manual_seed(0)
+mg.manual_seed(SEED)
 started = time.perf_counter()
 
 # %% [markdown]
@@ -151,9 +151,9 @@ from minigan.gan.models.mlp import VanillaGAN  # noqa: E402
 library = VanillaGAN(g_hidden=(H1, H2, H3), d_hidden=(H3, H2, H1))
 library.G.load_state_dict(G.state_dict())
 library.D.load_state_dict(D.state_dict())
-mg.manual_seed(1)
+mg.manual_seed(SEED + 1)
 mine = train_step(G, D, opt_G, opt_D, real_batch)
-mg.manual_seed(1)
+mg.manual_seed(SEED + 1)
 theirs = library.train_step((real_batch,))
 print("by hand:   ", {k: round(v, 6) for k, v in mine.items()})
 print("VanillaGAN:", {k: round(theirs[k], 6) for k in ("loss_d", "loss_g", "d_real", "d_fake")})
@@ -178,7 +178,7 @@ check(abs(mine["loss_D"] - theirs["loss_d"]) < 1e-5 and abs(mine["loss_G"] - the
 # loss sends to $G$'s weights.
 
 # %%
-mg.manual_seed(2)
+mg.manual_seed(SEED + 2)
 G0, D0 = make_generator(), make_discriminator()
 opt_D0 = optim.Adam(D0.parameters(), lr=1e-3, betas=(0.5, 0.999))  # quick to get confident
 D_STEPS = 30
@@ -244,7 +244,7 @@ show(fig, "09_generator_losses")
 # are still blobs; the longer run below turns them into digits.)
 
 # %%
-mg.manual_seed(3)
+mg.manual_seed(SEED + 3)
 G, D = make_generator(), make_discriminator()
 opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
 opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -295,7 +295,7 @@ check(np.isfinite(log["loss_D"]).all() and np.isfinite(log["loss_G"]).all(),
 # 7 minutes on an idle 2-core CPU). Here we stop after about 2,000.
 
 # %%
-mg.manual_seed(0)
+mg.manual_seed(SEED)
 from minigan.gan import train  # noqa: E402
 
 model = VanillaGAN(g_hidden=(H1, H2, H3), d_hidden=(H3, H2, H1))
@@ -385,10 +385,16 @@ axes[2].set(xticks=range(10), xlabel="digit the judge reads", ylabel="% of sampl
 axes[2].legend(fontsize=8)
 fig.tight_layout()
 show(fig, "09_judge")
-check(FAST or (verdict["digits_covered"] >= 8 and verdict["confident_share"] > 0.15),
+# What always held: normal mode, MINIGAN_SEED 0-5 with 1 and 2 threads (11 runs), the judge read
+# 6 to 10 digits (median 7) and 15% to 57% of the samples confidently (median 30%). An
+# untrained generator: 2 digits, 0% confident. So the check states what ~2,000 steps always
+# give, not what a lucky seed gives.
+check(FAST or (verdict["digits_covered"] >= 5 and verdict["confident_share"] > 0.1),
       f"after {n_steps} steps the judge reads {verdict['digits_covered']}/10 digits, "
       f"{100 * verdict['confident_share']:.0f}% of them confidently (real digits: "
-      f"{100 * reference['confident_share']:.0f}%)")
+      f"{100 * reference['confident_share']:.0f}%)",
+      hint="a GAN's short run depends on its seed: try another MINIGAN_SEED, or more steps "
+           "(examples/vanilla_mnist.py trains 8,000)")
 print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import minigan as mg
-from lessonkit import FAST, check, pick, show
+from lessonkit import FAST, SEED, check, pick, show
 from minigan import nn
 from minigan.data import DataLoader, load_bundled_mnist, scale_to_unit_range
 from minigan.gan import train
@@ -33,7 +33,7 @@ from minigan.metrics import evaluate_samples, format_report, predict
 from minigan.nn import functional as F
 from minigan.viz import image_grid
 
-mg.manual_seed(0)
+mg.manual_seed(SEED)
 started = time.perf_counter()
 
 # %% [markdown]
@@ -129,12 +129,12 @@ EMBED = 50  # label embedding size (minigan's default is 10; see "Training" belo
 HIDDEN_G, HIDDEN_D = pick(((256, 512, 1024), (1024, 512, 256)), ((32, 64, 128), (128, 64, 32)))
 twins = []
 for _ in range(2):  # two identical models: one trained by hand, one by the library
-    mg.manual_seed(5)
+    mg.manual_seed(SEED + 5)
     twins.append(ConditionalGAN(g_hidden=HIDDEN_G, d_hidden=HIDDEN_D, embed_dim=EMBED))
 hand, lib = twins
-mg.manual_seed(6)
+mg.manual_seed(SEED + 6)
 mine = conditional_step(hand.G, hand.D, hand.opt_g, hand.opt_d, *batch)
-mg.manual_seed(6)
+mg.manual_seed(SEED + 6)
 theirs = lib.train_step(batch)
 print("by hand:       ", {k: round(v, 6) for k, v in mine.items()})
 print("ConditionalGAN:", {k: round(theirs[k], 6) for k in mine})
@@ -159,7 +159,7 @@ check(all(abs(mine[k] - theirs[k]) < 1e-5 for k in mine),
 # within the same budget. With longer training the default catches up.
 
 # %%
-mg.manual_seed(0)
+mg.manual_seed(SEED)
 model = ConditionalGAN(g_hidden=HIDDEN_G, d_hidden=HIDDEN_D, embed_dim=EMBED)
 EPOCHS = pick(20, 1)
 
@@ -222,9 +222,12 @@ axes[1].set(xticks=range(10), yticks=range(10), xlabel="digit the judge reads",
 fig.colorbar(im, ax=axes[1], fraction=0.046)
 fig.tight_layout()
 show(fig, "11_judge")
-check(FAST or accuracy > 0.3,
+# Normal mode, MINIGAN_SEED 0-4 with 1 and 2 threads: 27% to 70% (median 39%); twice chance
+# always held, with room.
+check(FAST or accuracy > 0.2,
       f"the judge reads the requested digit in {100 * accuracy:.0f}% of samples "
-      f"(a label-blind generator: 10%)")
+      f"(a label-blind generator: 10%)",
+      hint="try another MINIGAN_SEED, or train longer (examples/cgan_mnist.py)")
 
 # %% [markdown]
 # ## Obeying the label is not enough: does the noise still matter?

@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import minigan as mg
-from lessonkit import FAST, check, pick, relative_error, show
+from lessonkit import FAST, SEED, check, pick, relative_error, show
 from minigan import autograd, backend
 from minigan.data import DataLoader, load_bundled_mnist, scale_to_unit_range
 from minigan.gan import losses, train
@@ -38,7 +38,7 @@ from minigan.metrics import evaluate_samples
 from minigan.nn import functional as F
 from minigan.viz import image_grid, smooth
 
-mg.manual_seed(0)
+mg.manual_seed(SEED)
 started = time.perf_counter()
 
 # %% [markdown]
@@ -181,7 +181,7 @@ loader = DataLoader((images,), batch_size=64, shuffle=True, drop_last=True,
 EPOCHS = pick(30, 1)
 models, histories = {}, {}
 for penalty in ("clip", "gp"):
-    mg.manual_seed(0)
+    mg.manual_seed(SEED)
     models[penalty] = WGAN(penalty=penalty, arch="mlp")
     t0 = time.perf_counter()
     histories[penalty] = train(models[penalty], loader, EPOCHS, f"runs/lessons/12_wgan_{penalty}",
@@ -220,9 +220,11 @@ for ax in axes:
     ax.grid(alpha=0.3)
 fig.tight_layout()
 show(fig, "12_critic_weights")
-check(outer > 0.2 and np.abs(w_clip).max() <= c,
+# Normal mode, MINIGAN_SEED 0-4 with 1 and 2 threads: 20% to 51% (median 26%) in the outer tenth.
+check(outer > 0.15 and np.abs(w_clip).max() <= c,
       f"clipping piles the critic's weights against ±{c}: {100 * outer:.0f}% of them lie within "
-      f"{0.1 * c:g} of the bounds, twice and more what an even spread would put there")
+      f"{0.1 * c:g} of the bounds, more than the 10% an even spread would put there",
+      hint="try another MINIGAN_SEED")
 
 # %% [markdown]
 # The default initialisation draws the first layer's weights from $U(\pm 1/\sqrt{784}) =

@@ -39,7 +39,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import lessonkit  # noqa: E402
-from lessonkit import FAST, check, pick, relative_error, show  # noqa: E402
+from lessonkit import FAST, SEED, check, pick, relative_error, show  # noqa: E402
 
 sys.path.insert(0, str(Path(lessonkit.__file__).resolve().parents[1]))  # a clone, uninstalled
 
@@ -164,7 +164,7 @@ else:
 # lessons. On a GPU machine, call it with `"cuda"`.
 
 # %%
-def fit_sine(device, seed=0, steps=pick(300, 100)):
+def fit_sine(device, seed=SEED, steps=pick(300, 100)):
     mg.manual_seed(seed)
     model = nn.Sequential(nn.Linear(1, 64), nn.Tanh(), nn.Linear(64, 1)).to(device)
     opt = optim.Adam(model.parameters(), lr=1e-2)
@@ -318,9 +318,9 @@ print("minigan / raw NumPy time for the matmul, by size:", np.round(overhead, 2)
 a = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
 check(relative_error((mg.tensor(a) @ mg.tensor(a)).numpy(), a @ a) < 1e-6,
       "minigan's product is NumPy's product (same numbers, float32)")
-if not FAST:  # timings on a busy machine are noisy; only the largest size is a fair test
-    check(overhead[-1] < 1.5, f"for the largest product minigan adds little over NumPy "
-          f"({overhead[-1]:.2f}x)")
+# Not a check: a timing depends on what else the machine is doing (0.89x to 1.52x measured
+# on a shared 2-core machine). On a quiet one the largest product costs about what NumPy's does.
+print(f"for the largest product minigan takes {overhead[-1]:.2f}x NumPy's time")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
