@@ -167,9 +167,11 @@ def test_smoke_training_generator_moves_towards_the_data(smoke):
     # the dark background (data mean -0.74) and black-and-white strokes (data std 0.62).
     assert smoke["mean_drop"] > 0.25
     assert smoke["gap_change"] < 0
-    assert smoke["std_ratio"] > 2.5
+    # Seeds 0-9, 1 and 2 threads: std_ratio 2.40 to 8.88 (median 3.7), per_pixel_ratio 1.78
+    # to 8.96 (median 3.4); 2.5 held for seed 0 only by luck.
+    assert smoke["std_ratio"] > 1.6
     # And not one image for every z: pixels vary across samples (frozen G: ~0.05).
-    assert smoke["per_pixel_ratio"] > 2.5
+    assert smoke["per_pixel_ratio"] > 1.2
 
 
 def test_smoke_training_plays_the_game(smoke):

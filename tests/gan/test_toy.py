@@ -144,7 +144,8 @@ def test_smoke_training_moves_samples_onto_the_ring(remedy):
     # Early GAN training oscillates, so the best of several checkpoints is what is asserted.
     ring = measure_ring_training(remedy=remedy)
     assert ring["finite"] and ring["steps_taken"]
-    assert ring["start"] > 0.8 and ring["best_over_start"] < 0.7
+    # Seeds 0-9, 1 and 2 threads: start 0.69 to 0.91, best_over_start 0.28 to 0.58.
+    assert ring["start"] > 0.6 and ring["best_over_start"] < 0.7
 
 
 def test_export_samples_gives_points():
