@@ -1,6 +1,7 @@
 """One full DCGAN training step (batch 64, float32): minigan against PyTorch on this machine.
 
     python benchmarks/bench_dcgan_step.py [--steps 30] [--warmup 5] [--profile] [--no-torch]
+                                          [--no-reference]
 
 The architecture (MNIST-sized, as the issue fixes it)::
 
@@ -14,7 +15,8 @@ The architecture (MNIST-sized, as the issue fixes it)::
 One step = one discriminator update on a real and a fake batch, then one generator update. The
 two libraries build the very same models from the same code (their ``nn`` APIs agree), start
 from the same weights, and are timed in alternating rounds so that a busy machine slows both
-alike. The script prints milliseconds per step (median), the ratio, the work per step in GFLOP,
+alike; minigan's step is also timed on its reference kernels (``minigan.kernels``), for what the
+fast ones buy. The script prints milliseconds per step (median), the ratio, the work per step in GFLOP,
 and the peak memory a step adds to its process (measured in a fresh child process per library).
 
 On a CPU with AVX-512, this machine may set OPENBLAS_CORETYPE=Haswell (see the environment's
@@ -39,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import minigan as mg  # noqa: E402
 from minigan import nn as mnn  # noqa: E402
 from minigan import optim as moptim  # noqa: E402
-from minigan import threads  # noqa: E402
+from minigan import kernels  # noqa: E402
+from minigan.kernels import threads  # noqa: E402
 
 BATCH, Z_DIM = 64, 100
 
@@ -227,6 +230,8 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
     parser.add_argument("--rounds", type=int, default=5,
                         help="alternate the libraries this many times (steps split evenly)")
     parser.add_argument("--no-torch", action="store_true", help="time minigan alone")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="skip minigan's reference kernels (timed beside the fast ones)")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
     parser.add_argument("--profile", action="store_true",
                         help="also print a cProfile of 10 minigan steps (top 25 by total time)")
@@ -248,6 +253,13 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
     use_torch = have_torch() and not args.no_torch
     models, mg_step = minigan_setup(build=build, image_shape=image_shape)
     steps = {"minigan": mg_step}
+    if not args.no_reference:  # the same step on the plain kernels: what the speed work buys
+        _, plain_step = minigan_setup(build=build, image_shape=image_shape)
+
+        def reference_step():
+            with kernels.using("reference"):
+                plain_step()
+        steps["minigan reference kernels"] = reference_step
     if use_torch:
         import torch
 
@@ -278,8 +290,11 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
     medians = {name: statistics.median(t) for name, t in times.items()}
     bests = {name: min(t) for name, t in times.items()}
     for name, ms in medians.items():
-        print(f"  {name:8s} {ms:8.1f} ms/step median, {bests[name]:6.1f} best, "
+        print(f"  {name:26s} {ms:8.1f} ms/step median, {bests[name]:6.1f} best, "
               f"{max(times[name]):6.1f} worst  ({flops / ms / 1e6:.0f} GFLOP/s at the median)")
+    if "minigan reference kernels" in medians:
+        print(f"  ratio reference kernels / fast kernels: "
+              f"{medians['minigan reference kernels'] / medians['minigan']:.2f} (medians)")
     if use_torch:
         print(f"  ratio minigan / PyTorch: {medians['minigan'] / medians['PyTorch']:.2f} "
               f"(medians), {bests['minigan'] / bests['PyTorch']:.2f} (best steps)")

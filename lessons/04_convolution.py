@@ -130,6 +130,25 @@ for stride, padding in [(1, 0), (1, 1), (2, 1), (2, 0), (3, 2)]:
 check(worst < 1e-12, f"the loop convolution equals F.conv2d (worst relative error {worst:.1e})")
 
 # %% [markdown]
+# How does minigan avoid the four loops? Lay each output position's window out as a column
+# (**im2col**): `cols[b, c, u, v, i, j]` $= x_\text{pad}[b, c, s i + u, s j + v]$, copied with
+# one strided slice per kernel offset $(u, v)$. Then the sum over $c, u, v$ is a single matrix
+# product with the weight. This is minigan's reference kernel, `minigan/kernels/reference.py`
+# (`im2col`, `conv2d`, and `col2im`, its adjoint, for the backward): about sixty lines with the
+# gradients. What minigan runs by default, `minigan/kernels/fast.py`, computes the same with a
+# memory layout and threads chosen for speed; `mg.set_kernels("reference")` runs the plain one.
+
+# %%
+from minigan.kernels import reference  # noqa: E402
+
+cols = reference.im2col(x, (3, 3), (2, 2), (1, 1))
+print(f"x {x.shape} -> columns {cols.shape}: (batch, channels, kh, kw, out h, out w)")
+by_product = np.tensordot(cols, w, ((1, 2, 3), (1, 2, 3))).transpose(0, 3, 1, 2) + \
+    b.reshape(1, -1, 1, 1)
+err = relative_error(by_product, conv2d_loops(x, w, b, 2, 1))
+check(err < 1e-12, f"im2col and one product equal the four loops (relative error {err:.1e})")
+
+# %% [markdown]
 # ## 3. A convolution is a matrix; its transpose is the transposed convolution
 #
 # A convolution is linear in its input, so it is a matrix $C$ acting on the flattened image:

@@ -265,6 +265,8 @@ def minigan_game(beta1, lr=0.05, n=50):
 err = relative_error(minigan_game(0.5), adam_game(0.5, n=50))
 check(err < 1e-10, f"minigan's Adam plays the game exactly like the hand-written Adam "
       f"(relative error {err:.1e} over 50 rounds)")
+print("minigan's Adam: adam_step in minigan/kernels/reference.py (the formula above) and in "
+      "kernels/fast.py (PyTorch's in-place form)")
 
 # %% [markdown]
 # ### How fast does each $\beta_1$ drift away? An exact answer

@@ -7,14 +7,15 @@
     (x * x).sum().backward()
     x.grad            # tensor([[2., 4.]])
 """
-from minigan import autograd, backend, ops  # noqa: F401  (ops binds the Tensor's operators)
+from minigan import autograd, backend, kernels, ops  # noqa: F401  (ops binds the Tensor's operators)
 from minigan.autograd import Tensor, enable_grad, is_grad_enabled, no_grad, tensor
 from minigan.backend import (cuda_is_available, get_default_device, get_default_dtype,
                              manual_seed, set_default_device, set_default_dtype)
 from minigan.ops.activation import relu, sigmoid, tanh
 from minigan.ops.math import (abs, broadcast_to, cat, clamp, clip, concat, exp, log, logsumexp,
                               matmul, maximum, mean, minimum, sqrt, stack, sum, var, where)
-from minigan.threads import get_num_threads, set_num_threads
+from minigan.kernels import get_kernels, set_kernels
+from minigan.kernels.threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 

@@ -67,3 +67,21 @@ def host_transfers(fake_cupy):
         pytest.skip("counting host transfers needs the CuPy stand-in (MINIGAN_TEST_FAKE_GPU=1)")
     fake_cupy.TRANSFERS.clear()
     return fake_cupy.TRANSFERS
+
+
+@pytest.fixture(scope="module", params=["fast", "reference"])
+def kernel_set(request):
+    """Every test of a module once with each kernel set (``minigan.kernels``): the directories
+    of operation and gradient tests ask for it in their own conftest.py."""
+    from minigan import kernels
+    with kernels.using(request.param):
+        yield request.param
+
+
+@pytest.fixture
+def fast_kernels():
+    """For a test of what only the fast kernels promise (a memory layout, a split over threads):
+    its run with the reference kernels is skipped."""
+    from minigan import kernels
+    if kernels.get_kernels() != "fast":
+        pytest.skip("tests a property of the fast kernels only")

@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import backend, threads
+from minigan import backend
+from minigan.kernels import threads
+from minigan.kernels import fast
+from minigan.kernels.batch_last import host_size
 from minigan.data import DataLoader, UnpairedLoader
 from minigan.gan import train
 from minigan.gan.models import get_model_class
@@ -33,14 +36,14 @@ def _no_copies(fake_cupy):
 
 
 @pytest.mark.parametrize("add", [None, "row", "column", "whole"])
-def test_threads_matmul_on_cuda_arrays_adds_its_bias_and_copies_nothing(add, fake_cupy):
+def test_fast_matmul_on_cuda_arrays_adds_its_bias_and_copies_nothing(add, fake_cupy):
     bias = {None: None, "row": _rng.normal(size=(1, 270)), "column": _rng.normal(size=(300, 1)),
             "whole": _rng.normal(size=(300, 270))}[add]
     expected = A @ B + (0 if bias is None else bias)
     a, b = _on_cuda(A, B)
     bias = None if bias is None else backend.to_device(bias, "cuda")
     fake_cupy.TRANSFERS.clear()
-    out = threads.matmul(a, b, add=bias)
+    out = fast.matmul(a, b, add=bias)
     _no_copies(fake_cupy)
     assert backend.device_of(out) == "cuda"
     np.testing.assert_allclose(backend.to_numpy(out), expected, rtol=1e-10)
@@ -55,10 +58,11 @@ def test_threads_run_together_parallel_for_and_map_run_cuda_work_whole_here(fake
         calls.append((lo, hi))
         target[lo:hi] = first[lo:hi, 0]
     fake_cupy.TRANSFERS.clear()
-    first, second = threads.run_together(lambda: a @ b, lambda: b.sum(axis=0), like=a,
-                                         then=then, length=300)
-    threads.parallel_for(lambda lo, hi: calls.append(("for", lo, hi)), 300, like=a)
-    threads.parallel_map(lambda x, y: x.__imul__(y), a, a)
+    assert host_size(a) == 0  # what the kernels pass for a device array: never split
+    first, second = threads.run_together(lambda: a @ b, lambda: b.sum(axis=0), host_size(a),
+                                         follow_up=then, length=300)
+    threads.parallel_for(lambda lo, hi: calls.append(("for", lo, hi)), 300, host_size(a))
+    threads.parallel_map(lambda x, y: x.__imul__(y), a, a, size=host_size(a))
     _no_copies(fake_cupy)
     assert ("for", 0, 300) in calls  # a device array is never split over host threads
     np.testing.assert_allclose(backend.to_numpy(first), A @ B, rtol=1e-10)

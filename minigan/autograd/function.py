@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import weakref
 
-from minigan import anomaly
+from minigan import anomaly, kernels
 from minigan.autograd import grad_mode
 from minigan.autograd.tensor import Tensor
 
@@ -23,6 +23,16 @@ class Function:
     for those that do not (or that are not differentiable, such as integer indices).
     Inputs may be ``None`` (an absent bias, say); they get no gradient.
 
+    ``ctx.kernels`` is the kernel set the node computes its arrays with (:mod:`minigan.kernels`),
+    fixed when it runs, so that its backward reads what its forward kept in that set's layout.
+
+    A Function may also define ``backward_once(ctx, grad)``: the same gradients as ``backward``,
+    computed from the gradient's array as arrays (or None), by ``ctx.kernels`` (say, a convolution's three gradients at once, on two
+    threads). The graph walk calls it instead of ``backward`` when no graph of the backward is
+    recorded (``create_graph=False``: every training step but a gradient penalty's), so the
+    differentiable ``backward`` stays the one definition, and this is only its fast first-order
+    form, as ``torch.autograd.function.once_differentiable`` marks one.
+
     Where it differs from ``torch.autograd.Function``, and why:
 
     * ``forward`` gets the arrays, not Tensors, and returns an array: it is the plain NumPy
@@ -40,6 +50,7 @@ class Function:
     inputs: tuple
     needs_input_grad: tuple
     _released = False  # set when a backward without retain_graph freed what it saved
+    backward_once = None  # an optional first-order backward on arrays (see above)
 
     @staticmethod
     def forward(ctx, *arrays, **params):
@@ -53,6 +64,7 @@ class Function:
     def apply(cls, *inputs, **params) -> Tensor:
         _check_inputs(cls.__name__, inputs)
         ctx = cls()
+        ctx.kernels = kernels.active
         arrays = [None if t is None else t._data for t in inputs]
         out = Tensor(cls.forward(ctx, *arrays, **params))
         if anomaly.enabled:

@@ -83,6 +83,14 @@ def _check_versions(node: Function, output: Tensor) -> None:
             "copy (x.clone(), x.detach(), or y = y + 1 instead of y.add_(1)).")
 
 
+def _backward_once(node: Function, g: Tensor):
+    """``node.backward_once`` on g's array, its arrays (or None) returned as Tensors."""
+    grads = node.backward_once(node, g.data)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    return tuple(None if a is None else Tensor(a) for a in grads)
+
+
 def _release(node: Function) -> None:
     """Free what a node saved for its backward, as PyTorch does after a backward without
     ``retain_graph``; the node stays in the graph, marked, so a second backward can say why."""
@@ -140,11 +148,15 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
             _check_versions(node, tensor)
             node.needs_input_grad = tuple(
                 p is not None and p.requires_grad and id(p) in useful for p in node.inputs)
+            # Without a graph to record, a node's first-order form, where it has one, does
+            # the same work faster (see Function).
+            backward = node.backward if create_graph or node.backward_once is None \
+                else _backward_once
             if anomaly.enabled:
                 with anomaly.running_backward_of(node):
-                    input_grads = node.backward(node, g)
+                    input_grads = backward(node, g)
             else:
-                input_grads = node.backward(node, g)
+                input_grads = backward(node, g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             if anomaly.enabled:

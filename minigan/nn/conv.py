@@ -152,7 +152,7 @@ class ConvTranspose2d(_ConvNd):
         return extra
 
 
-def _four(padding, name: str) -> tuple:
+def _padding_per_side(padding, name: str) -> tuple:
     """An int, or PyTorch's (left, right, top, bottom)."""
     if isinstance(padding, int) and not isinstance(padding, bool):
         return (padding,) * 4
@@ -168,7 +168,7 @@ class ZeroPad2d(Module):
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = _four(padding, "ZeroPad2d")
+        self.padding = _padding_per_side(padding, "ZeroPad2d")
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.ndim not in (3, 4):
@@ -185,7 +185,7 @@ class ReflectionPad2d(ZeroPad2d):
 
     def __init__(self, padding):
         Module.__init__(self)
-        self.padding = _four(padding, "ReflectionPad2d")
+        self.padding = _padding_per_side(padding, "ReflectionPad2d")
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.ndim not in (3, 4):

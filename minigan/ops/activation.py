@@ -5,60 +5,38 @@ Smooth activations save their output and write the derivative in terms of it
 """
 from __future__ import annotations
 
-from minigan import backend, threads
-from minigan.autograd import Function, Tensor, is_grad_enabled
-
-xp_of = backend.get_array_module
+from minigan.autograd import Function, Tensor
+from minigan.backend import xp_of
 
 
 class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
-        xp = xp_of(x)
-        # The slope is a boolean mask: a quarter of the memory, and as fast to multiply by.
-        ctx.slope, out = xp.empty_like(x, dtype=bool), xp.empty_like(x)
-
-        def relu(x, slope, out):
-            xp.greater(x, 0, out=slope)
-            xp.multiply(x, slope, out=out)
-        threads.parallel_map(relu, x, ctx.slope, out)
+        out, ctx.slope = ctx.kernels.relu(x)  # slope: 1 where x > 0, else 0
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return _times_slope(ctx, g)
+        return g * Tensor(ctx.slope)
+
+    @staticmethod
+    def backward_once(ctx, g):
+        return ctx.kernels.times_slope(g, ctx.slope)
 
 
 class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
-        xp = xp_of(x)
-        a = x.dtype.type(negative_slope)
-        ctx.slope, out = xp.empty_like(x), xp.empty_like(x)
-
-        def leaky(x, slope, out):  # three passes over a slab: worth sharing between threads
-            if 0 <= negative_slope <= 1:  # max(1{x>0}, a): 7x faster than where() on random signs
-                xp.maximum(x > 0, a, dtype=x.dtype, out=slope)
-            else:
-                slope[...] = xp.where(x > 0, x.dtype.type(1), a)
-            xp.multiply(x, slope, out=out)
-        threads.parallel_map(leaky, x, ctx.slope, out)
+        out, ctx.slope = ctx.kernels.leaky_relu(x, negative_slope)  # 1 or negative_slope
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return _times_slope(ctx, g)
-
-
-def _times_slope(ctx, g: Tensor) -> Tensor:
-    """g * slope, the backward of a piecewise-linear activation (on the threads when no graph
-    of it is recorded)."""
-    if is_grad_enabled():
         return g * Tensor(ctx.slope)
-    out = xp_of(g.data).empty_like(ctx.slope, dtype=g.dtype)  # in the input's memory order
-    threads.parallel_map(lambda slope, g, out: xp_of(g).multiply(g, slope, out=out),
-                         ctx.slope, g.data, out)
-    return Tensor(out)
+
+    @staticmethod
+    def backward_once(ctx, g):
+        return ctx.kernels.times_slope(g, ctx.slope)
 
 
 class Tanh(Function):

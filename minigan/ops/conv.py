@@ -15,36 +15,18 @@ gradients are the same correlation of an output gradient with an input's windows
 them has a backward written with the others, so convolutions can be differentiated any number
 of times (WGAN-GP differentiates a critic's input gradient).
 
-How the arithmetic is laid out (see DESIGN.md, "Performance"; the copies are in
-``ops/columns.py``):
-
-* im2col: pad the input into a buffer laid out (C, H, W, N), take a zero-copy strided view of
-  its windows, shaped (C, kh, kw, OH, OW, N), and copy it once into a (C*kh*kw, OH*OW*N) matrix.
-  The convolution is then ONE matrix product ``w.reshape(O, C*kh*kw) @ columns``.
-* col2im (transposed convolution): one matrix product gives the columns, then a Python loop over
-  the kh*kw kernel offsets adds each (C, H, W, N) slab into a strided slice of the output buffer.
-  No ``add.at``, and no Python loop over pixels, images or channels.
-* The batch is the innermost axis of both buffers. Every strided copy and add then moves runs of
-  N contiguous numbers instead of rows of OW numbers, which measured 2-3x faster at DCGAN sizes.
-  Results are returned as (N, C, H, W) *views* of (C, H, W, N) memory: NumPy's elementwise
-  operations and reductions keep that layout, so the next convolution finds its input already
-  in the order it wants and its layout change costs nothing.
-* Every core works (:mod:`minigan.threads`): the copies and adds are split by channel, and each
-  product into independent parts, over minigan's threads, with OpenBLAS kept to one thread so
-  that its idle workers do not spin on the cores ours need. In a backward without a graph to
-  record, the input's and the weight's gradient products run at once, one per core, and the
-  col2im that follows the first is shared as each thread comes free.
+The array work is the kernel set's (:mod:`minigan.kernels`): read
+``kernels/reference.py`` for the textbook im2col and col2im, ``kernels/fast.py`` for the
+batch-last, threaded form minigan runs by default.
 """
 from __future__ import annotations
 
 import numbers
 
-from minigan import backend, threads
-from minigan.autograd import Function, Tensor, is_grad_enabled
-from minigan.ops import columns
-from minigan.ops.columns import conv_output_size  # noqa: F401 (im2col's, and this API's)
-
-xp_of = backend.get_array_module
+from minigan import kernels
+from minigan.autograd import Function, Tensor
+from minigan.kernels.sizes import (conv_output_size,  # noqa: F401 (part of this module's API)
+                                   conv_transpose_output_size, unreached_edge)
 
 
 # ---------------------------------------------------------------- arguments and output sizes
@@ -63,13 +45,6 @@ def _pair(value, what: str, op: str) -> tuple:
     if len(pair) != 2 or any(p != v for p, v in zip(pair, value)):
         raise ValueError(f"{op}: {what} must be an int or a pair of ints, got {value!r}")
     return pair
-
-
-def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
-                               output_padding: int = 0) -> int:
-    """Height (or width) of ``conv_transpose2d``'s output:
-    (size - 1) stride - 2 padding + kernel + output_padding."""
-    return (size - 1) * stride - 2 * padding + kernel + output_padding
 
 
 def _check_common(op: str, input, weight, bias, stride, padding, dilation, groups):
@@ -140,23 +115,6 @@ def check_conv_transpose2d(op: str, input, weight, bias=None, stride=1, padding=
     return stride, padding, output_padding
 
 
-# ---------------------------------------------------------------- bias gradients
-
-
-def _bias_grad(g: Tensor) -> Tensor:
-    """g summed over all but the channel axis. Without a graph to record, as a matrix-vector
-    product of its (C, H*W*N) memory with ones: 5x faster here than NumPy's sum over three
-    axes, which walks them one at a time."""
-    if is_grad_enabled():
-        return g.sum(axis=(0, 2, 3))
-    return Tensor(_row_sums(columns.batch_last(g.data).reshape(g.shape[1], -1)))
-
-
-def _row_sums(rows):
-    ones = xp_of(rows).ones((rows.shape[1], 1), dtype=rows.dtype)
-    return threads.matmul(rows, ones).reshape(-1)
-
-
 # ---------------------------------------------------------------- the three Functions
 
 
@@ -165,33 +123,27 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, cols=None):
-        o, c, kh, kw = w.shape
-        n, _, h, wd = x.shape
-        oh, ow = conv_output_size(h, kh, stride[0], padding[0]), conv_output_size(
-            wd, kw, stride[1], padding[1])
-        if cols is None:
-            cols = columns.im2col(x, (kh, kw), stride, padding)
-        ctx.cols, ctx.stride, ctx.padding = cols, stride, padding  # cols: for the weight grad
-        out = threads.matmul(w.reshape(o, c * kh * kw), cols,
-                             add=None if b is None else b.reshape(o, 1))
-        return out.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
+        out, ctx.cols = ctx.kernels.conv2d(x, w, b, stride, padding, cols)  # cols: for dL/dw
+        ctx.stride, ctx.padding = stride, padding
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
-        gx = gw = gb = None
-        if need_x and need_w and not is_grad_enabled():
-            gx, gw, gb = _conv2d_grads_at_once(ctx, g, need_b)
-        if need_x and gx is None:  # the adjoint of the convolution, sized to give back x's shape
-            gx = _conv_transpose2d(g, w, None, ctx.stride, ctx.padding,
-                                   _lost_rows(x.shape, w.shape, ctx.stride, ctx.padding))
-        if need_w and gw is None:
-            gw = Conv2dWeightGrad.apply(x, g, kernel=w.shape[2:], stride=ctx.stride,
-                                        padding=ctx.padding, cols=ctx.cols)
-        if need_b and gb is None:
-            gb = _bias_grad(g)
+        # x's gradient is the adjoint of the convolution: a transposed convolution of g, sized
+        # to give back x's shape; w's correlates g with x's windows.
+        gx = _conv_transpose2d(g, w, None, ctx.stride, ctx.padding, _edge(ctx)) if need_x else None
+        gw = Conv2dWeightGrad.apply(x, g, kernel=w.shape[2:], stride=ctx.stride,
+                                    padding=ctx.padding, cols=_own_cols(ctx)) if need_w else None
+        gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb
+
+    @staticmethod
+    def backward_once(ctx, g):
+        x, w, _ = ctx.inputs
+        return ctx.kernels.conv2d_grads(x.data, w.data, g, ctx.cols, ctx.stride, ctx.padding,
+                                        _edge(ctx), ctx.needs_input_grad)
 
 
 class Conv2dWeightGrad(Function):
@@ -203,13 +155,8 @@ class Conv2dWeightGrad(Function):
 
     @staticmethod
     def forward(ctx, x, g, kernel, stride, padding, cols=None):
-        kh, kw = kernel
-        o, c = g.shape[1], x.shape[1]
-        if cols is None:
-            cols = columns.im2col(x, (kh, kw), stride, padding)
-        ctx.kernel, ctx.stride, ctx.padding = (kh, kw), stride, padding
-        rows = columns.batch_last(g).reshape(o, -1)
-        return threads.matmul(cols, rows.T).T.reshape(o, c, kh, kw)
+        ctx.stride, ctx.padding = stride, padding
+        return ctx.kernels.conv2d_weight_grad(x, g, kernel, stride, padding, cols)
 
     @staticmethod
     def backward(ctx, gw):
@@ -217,94 +164,56 @@ class Conv2dWeightGrad(Function):
         gx = gg = None
         if ctx.needs_input_grad[0]:
             gx = _conv_transpose2d(g, gw, None, ctx.stride, ctx.padding,
-                                   _lost_rows(x.shape, gw.shape, ctx.stride, ctx.padding))
+                                   unreached_edge(x.shape[2:], gw.shape[2:], ctx.stride,
+                                                  ctx.padding))
         if ctx.needs_input_grad[1]:
             gg = Conv2d.apply(x, gw, None, stride=ctx.stride, padding=ctx.padding)
         return gx, gg
 
 
 class ConvTranspose2d(Function):
-    """y = conv_transpose2d(x, w) + b, w laid out (in, out, kh, kw): one matrix product, col2im."""
+    """y = conv_transpose2d(x, w) + b, w laid out (in, out, kh, kw)."""
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, output_padding):
-        cin, cout, kh, kw = w.shape
-        n, _, h, wd = x.shape
-        size = tuple(conv_transpose_output_size(*args) for args in
-                     zip((h, wd), (kh, kw), stride, padding, output_padding))
         ctx.stride, ctx.padding = stride, padding
-        cols = threads.matmul(w.reshape(cin, cout * kh * kw).T,
-                              columns.batch_last(x).reshape(cin, h * wd * n))
-        out = columns.col2im(cols.reshape(cout, kh, kw, h, wd, n), (kh, kw), stride, padding,
-                             size, b)
-        return out.transpose(3, 0, 1, 2)
+        return ctx.kernels.conv_transpose2d(x, w, b, stride, padding, output_padding)
 
     @staticmethod
     def backward(ctx, g):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
-        gx = gw = gb = None
         cols = None
-        if need_x or need_w:  # both gradients read the columns of g: build them once
-            cols = columns.im2col(g.data, w.shape[2:], ctx.stride, ctx.padding)
-        if need_x and need_w and not is_grad_enabled():
-            gx, gw, gb = _conv_transpose2d_grads_at_once(x, w, g, cols, need_b)
-        if need_x and gx is None:
-            gx = Conv2d.apply(g, w, None, stride=ctx.stride, padding=ctx.padding, cols=cols)
-        if need_w and gw is None:  # conv2d's weight gradient, the roles of x and g swapped
-            gw = Conv2dWeightGrad.apply(g, x, kernel=w.shape[2:], stride=ctx.stride,
-                                        padding=ctx.padding, cols=cols)
-        if need_b and gb is None:
-            gb = _bias_grad(g)
+        if need_x or need_w:
+            # Both gradients read g's columns: built once, by the kernel set that the two
+            # Functions below run with.
+            cols = kernels.active.im2col(g.data, w.shape[2:], ctx.stride, ctx.padding)
+        # The adjoint of a transposed convolution is a convolution, and w's gradient is
+        # conv2d's weight gradient with the roles of x and g swapped.
+        gx = Conv2d.apply(g, w, None, stride=ctx.stride, padding=ctx.padding,
+                          cols=cols) if need_x else None
+        gw = Conv2dWeightGrad.apply(g, x, kernel=w.shape[2:], stride=ctx.stride,
+                                    padding=ctx.padding, cols=cols) if need_w else None
+        gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb
 
+    @staticmethod
+    def backward_once(ctx, g):
+        x, w, _ = ctx.inputs
+        return ctx.kernels.conv_transpose2d_grads(x.data, w.data, g, ctx.stride, ctx.padding,
+                                                  ctx.needs_input_grad)
 
-def _conv2d_grads_at_once(ctx, g, need_b):
-    """conv2d's input, weight (and bias) gradients without a graph, on two threads at once:
-    the input's product (a transposed convolution's) and then its col2im here, the weight's
-    product (Conv2dWeightGrad's) on the other thread, which then helps with the col2im. The
-    bias's sums go with the input's product, the shorter of the two."""
+
+def _edge(ctx):
+    """The output_padding that gives a conv2d node's input gradient exactly the input's size."""
     x, w, _ = ctx.inputs
-    o, c, kh, kw = w.shape
-    rows = columns.batch_last(g.data)  # (O, OH, OW, N)
-    _, oh, ow, n = rows.shape
-    rows = rows.reshape(o, oh * ow * n)
-    weights = w.data.reshape(o, c * kh * kw)
-    shape = (c, kh, kw, oh, ow, n)
-    image, add = columns.col2im_by_channels(shape, rows.dtype, xp_of(rows), (kh, kw),
-                                            ctx.stride, ctx.padding, x.shape[2:])
-    (cols, gb), gw = threads.run_together(
-        lambda: (threads.matmul(weights.T, rows).reshape(shape),
-                 _row_sums(rows) if need_b else None),
-        lambda: threads.matmul(ctx.cols, rows.T).T,
-        like=ctx.cols, then=lambda first, lo, hi: add(first[0], lo, hi), length=c)
-    return Tensor(image.transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape)), _maybe_tensor(gb)
+    return unreached_edge(x.shape[2:], w.shape[2:], ctx.stride, ctx.padding)
 
 
-def _conv_transpose2d_grads_at_once(x, w, g, cols, need_b):
-    """conv_transpose2d's input, weight (and bias) gradients without a graph, from the columns
-    of its output gradient g: the two products at once on two threads (see above)."""
-    cin, cout, kh, kw = w.shape
-    n, _, h, wd = x.shape
-    images = columns.batch_last(x.data).reshape(cin, h * wd * n)
-    rows = columns.batch_last(g.data).reshape(cout, -1) if need_b else None
-    (gx, gb), gw = threads.run_together(  # the bias's sums with the shorter product
-        lambda: (threads.matmul(w.data.reshape(cin, cout * kh * kw), cols),
-                 _row_sums(rows) if need_b else None),
-        lambda: threads.matmul(cols, images.T).T, like=cols)
-    return (Tensor(gx.reshape(cin, h, wd, n).transpose(3, 0, 1, 2)), Tensor(gw.reshape(w.shape)),
-            _maybe_tensor(gb))
-
-
-def _maybe_tensor(array):
-    return None if array is None else Tensor(array)
-
-
-def _lost_rows(x_shape, w_shape, stride, padding):
-    """The output_padding that makes conv_transpose2d give back exactly x's height and width:
-    the rows and columns at the far edge that a strided convolution never reached."""
-    return tuple((n + 2 * p - k) % s for n, k, s, p in
-                 zip(x_shape[2:], w_shape[2:], stride, padding))
+def _own_cols(ctx):
+    """The columns a Conv2d node's forward kept, where the Functions of its backward will run
+    with the same kernel set (each set lays columns out its own way)."""
+    return ctx.cols if ctx.kernels is kernels.active else None
 
 
 def _conv_transpose2d(x, w, b, stride, padding, output_padding) -> Tensor:

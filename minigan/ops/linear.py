@@ -3,19 +3,14 @@
 ``matmul`` follows NumPy's rules (batch dimensions broadcast, 1-D operands are vectors); its
 gradients are the products ``g @ b.T`` and ``a.T @ g``, summed back over broadcast batches.
 
-``Linear`` is one Function rather than a product and an add: the bias is added to each slab of
-the product while the slab is still in the cache (``threads.matmul``'s ``add``), not in a pass of
-its own over the output. The gradients::
+``Linear`` is one Function rather than a product and an add, so that the fast kernels can add
+the bias to each slab of the product while the slab is still in the cache. The gradients::
 
     dx = g @ w        dw = g.T @ x        db = g summed over the batch
-
-each laid out in memory like what it is the gradient of. With ``create_graph`` they are
-written with Tensor operations, so that they can be differentiated again.
 """
 from __future__ import annotations
 
-from minigan import threads
-from minigan.autograd import Function, Tensor, is_grad_enabled
+from minigan.autograd import Function, Tensor
 from minigan.ops.elementwise import operands, sum_to
 from minigan.ops.shapes import reshape, transpose
 
@@ -23,28 +18,22 @@ from minigan.ops.shapes import reshape, transpose
 class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return threads.matmul(a, b)
+        return ctx.kernels.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
-        if not is_grad_enabled() and a.ndim == 2 and b.ndim == 2:
-            return tuple(Tensor(product_laid_out_like(like.data, left, right)) if needed
-                         else None for like, left, right, needed in (
-                             (a, g.data, b.data.T, ctx.needs_input_grad[0]),
-                             (b, a.data.T, g.data, ctx.needs_input_grad[1])))
         ga = sum_to(g @ b.transpose(-1, -2), a.shape) if ctx.needs_input_grad[0] else None
         gb = sum_to(a.transpose(-1, -2) @ g, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
-
-def product_laid_out_like(operand, left, right):
-    """left @ right, in the memory order of the matrix ``operand`` (the one it is the gradient
-    of). A linear layer's input is often a flattened convolution output, column-major: its
-    gradient in that order flows back through the flatten and on without a transposing copy."""
-    if operand.T.flags.c_contiguous and not operand.flags.c_contiguous:
-        return threads.matmul(right.T, left.T).T
-    return threads.matmul(left, right)
+    @staticmethod
+    def backward_once(ctx, g):
+        a, b = ctx.inputs
+        if a.ndim == 2 and b.ndim == 2:
+            return ctx.kernels.matmul_grads(a.data, b.data, g, ctx.needs_input_grad)
+        grads = MatMul.backward(ctx, Tensor(g))  # batched: the Tensor form, under no_grad
+        return tuple(None if t is None else t.data for t in grads)
 
 
 def matmul(a, b) -> Tensor:
@@ -74,19 +63,20 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b):
-        return threads.matmul(x, w.T, add=None if b is None else b.reshape(1, -1))
+        return ctx.kernels.linear(x, w, b)
 
     @staticmethod
     def backward(ctx, g):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
-        if is_grad_enabled():
-            return (g @ w if need_x else None,
-                    transpose(g, 0, 1) @ x if need_w else None,
-                    g.sum(axis=0) if need_b else None)
-        return (Tensor(product_laid_out_like(x.data, g.data, w.data)) if need_x else None,
-                Tensor(product_laid_out_like(w.data, g.data.T, x.data)) if need_w else None,
-                Tensor(g.data.sum(axis=0)) if need_b else None)
+        return (g @ w if need_x else None,
+                transpose(g, 0, 1) @ x if need_w else None,
+                g.sum(axis=0) if need_b else None)
+
+    @staticmethod
+    def backward_once(ctx, g):
+        x, w, _ = ctx.inputs
+        return ctx.kernels.linear_grads(x.data, w.data, g, ctx.needs_input_grad)
 
 
 def linear(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:

@@ -10,25 +10,23 @@ instance norm  (N, C, H, W) over H and W: one mean per image and channel
 layer norm     over the trailing ``normalized_shape`` axes: one mean per sample
 =============  ===================  =============================================
 
-:class:`Normalize` does the standardising with its own, fused backward (measured faster than the
-same formula composed of elementary operations)::
+:class:`Normalize` does the standardising, with the textbook backward::
 
     dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps)
 
 written with Tensor operations, so it can be differentiated again (a layer-norm critic under a
-gradient penalty). In evaluation mode batch norm uses its running statistics instead, a fixed
-affine map composed of ordinary operations.
+gradient penalty); the kernels compute both directions on arrays (``normalize`` and
+``normalize_grads``). In evaluation mode batch norm uses its running statistics instead, a
+fixed affine map composed of ordinary operations.
 """
 from __future__ import annotations
 
 from math import prod  # the standard library's: shape arithmetic stays in Python
 
 
-from minigan import backend, threads
-from minigan.autograd import Function, Tensor, is_grad_enabled
+from minigan.autograd import Function, Tensor
+from minigan.backend import xp_of
 from minigan.ops import math
-
-xp_of = backend.get_array_module
 
 
 class Normalize(Function):
@@ -40,160 +38,77 @@ class Normalize(Function):
     batch's statistics, averaged over any axes that are neither reduced nor the channel axis 1
     (instance norm's batch axis); the running variance is the unbiased one, as in PyTorch.
 
-    The backward is the textbook one, with xhat the standardised input and m the number of
-    values in each statistic::
+    The backward, with xhat the standardised input and m the number of values in each
+    statistic::
 
         gh = g * weight                               (the gradient with respect to xhat)
         dx = (gh - mean(gh) - xhat * mean(gh * xhat)) / sqrt(var + eps)
 
-    written with Tensor operations. Without ``create_graph`` it reads xhat and 1/std as saved
-    by the forward; with it, it recomputes them from x through differentiable operations, so
-    that the gradient can be differentiated again.
+    ``backward`` recomputes xhat and 1/std from x through differentiable operations, so that
+    the gradient can be differentiated again; ``backward_once`` reads them as the forward kept
+    them.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, axes, eps, running=None):
-        xp = xp_of(x)
-        count = prod(x.shape[a] for a in axes)
-        stats_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
-        mean, var, invstd = (xp.empty(stats_shape, dtype=x.dtype) for _ in range(3))
-        xhat = xp.empty_like(x)
-        out = xhat if weight is None and bias is None else xp.empty_like(x)
-
-        def standardise(part):
-            x_, xhat_, mean_, var_, invstd_ = map(part, (x, xhat, mean, var, invstd))
-            mean_[...] = x_.mean(axis=axes, keepdims=True)
-            xp.subtract(x_, mean_, out=xhat_)
-            var_[...] = _sum_of_products(xhat_, xhat_, axes) / count
-            invstd_[...] = 1.0 / xp.sqrt(var_ + eps)
-            xhat_ *= invstd_
-            if out is not xhat:
-                out_, weight_, bias_ = part(out), part(weight), part(bias)
-                if weight_ is None:
-                    out_[...] = xhat_
-                else:
-                    xp.multiply(xhat_, weight_, out=out_)
-                if bias_ is not None:
-                    out_ += bias_
-        _over_slabs(standardise, x, axes)
+        out, (mean, var, ctx.xhat, ctx.invstd) = ctx.kernels.normalize(x, weight, bias, axes, eps)
         if running is not None:
             running_mean, running_var, momentum = running
+            count = prod(x.shape[a] for a in axes)
             per_channel = tuple(i for i in range(x.ndim) if i != 1)
             unbiased = var * (count / (count - 1))
             running_mean *= 1.0 - momentum
             running_mean += momentum * mean.mean(axis=per_channel).astype(running_mean.dtype)
             running_var *= 1.0 - momentum
             running_var += momentum * unbiased.mean(axis=per_channel).astype(running_var.dtype)
-        ctx.xhat, ctx.invstd, ctx.axes, ctx.eps = xhat, invstd, axes, eps
+        ctx.axes, ctx.eps = axes, eps
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, weight, bias = ctx.inputs
-        axes = ctx.axes
-        count = prod(x.shape[a] for a in axes)
-        # Is the weight constant over the normalised axes (batch and instance norm's one weight
-        # per channel)? Then mean(g * weight) = weight * mean(g), which saves two passes.
-        per_channel = weight is None or all(
-            weight.shape[a - (x.ndim - weight.ndim)] == 1 for a in axes
-            if a >= x.ndim - weight.ndim)
-        if not is_grad_enabled() and per_channel:
-            return _per_channel_backward(ctx, g, weight, bias)
-        if is_grad_enabled():  # create_graph: xhat and 1/std as differentiable functions of x
-            xhat = ctx.output if weight is None and bias is None else \
-                Normalize.apply(x, None, None, axes=axes, eps=ctx.eps)
-            invstd = (math.var(x, axes, keepdims=True, correction=0) + ctx.eps) ** -0.5
-        else:
-            g = _in_layout_of(g, ctx.xhat)
-            xhat, invstd = Tensor(ctx.xhat), Tensor(ctx.invstd)
-        gh = g if per_channel else g * weight
+        axes, count = ctx.axes, prod(x.shape[a] for a in ctx.axes)
+        xhat = ctx.output if weight is None and bias is None else \
+            Normalize.apply(x, None, None, axes=axes, eps=ctx.eps)
+        invstd = (math.var(x, axes, keepdims=True, correction=0) + ctx.eps) ** -0.5
+        gh = g if weight is None else g * weight
         sum_g = math.sum(gh, axes, keepdims=True)
         sum_gx = math.sum(gh * xhat, axes, keepdims=True)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            scale = invstd if weight is None or not per_channel else invstd * weight
-            gx = (gh - sum_g / count - xhat * (sum_gx / count)) * scale
+            gx = (gh - sum_g / count - xhat * (sum_gx / count)) * invstd
         if weight is not None and ctx.needs_input_grad[1]:
-            gw = math.sum_to(sum_gx if per_channel else g * xhat, weight.shape)
+            gw = math.sum_to(g * xhat, weight.shape)
         if bias is not None and ctx.needs_input_grad[2]:
-            gb = math.sum_to(sum_g if per_channel else g, bias.shape)
+            gb = math.sum_to(g, bias.shape)
         return gx, gw, gb
 
-
-def _per_channel_backward(ctx, g, weight, bias):
-    """Normalize's backward without create_graph, when the weight is constant over the
-    normalised axes (batch and instance norm): the formula of the class docstring on arrays,
-
-        gx = g * s - xhat * (sum(g xhat) * s / m) - sum(g) * s / m,   s = weight / std,
-
-    four passes and two sums per slab, shared by the threads, instead of eight Tensor
-    operations."""
-    xhat, invstd, axes = ctx.xhat, ctx.invstd, ctx.axes
-    xp, count = xp_of(xhat), prod(xhat.shape[a] for a in axes)
-    g = _in_layout_of(g, xhat).data
-    scale = invstd if weight is None else invstd * weight.data
-    sum_g, sum_gx = xp.empty_like(invstd), xp.empty_like(invstd)
-    gx = xp.empty_like(xhat) if ctx.needs_input_grad[0] else None
-
-    def slab(part):
-        g_, xhat_, scale_, sum_g_, sum_gx_ = map(part, (g, xhat, scale, sum_g, sum_gx))
-        sum_g_[...] = g_.sum(axis=axes, keepdims=True)
-        sum_gx_[...] = _sum_of_products(g_, xhat_, axes)
-        if gx is not None:
-            out = part(gx)
-            xp.multiply(g_, scale_, out=out)
-            out -= xhat_ * (sum_gx_ * (scale_ / count))
-            out -= sum_g_ * (scale_ / count)
-    _over_slabs(slab, xhat, axes)
-    gw = gb = None
-    if weight is not None and ctx.needs_input_grad[1]:
-        gw = math.sum_to(Tensor(sum_gx), weight.shape)
-    if bias is not None and ctx.needs_input_grad[2]:
-        gb = math.sum_to(Tensor(sum_g), bias.shape)
-    return (None if gx is None else Tensor(gx)), gw, gb
+    @staticmethod
+    def backward_once(ctx, g):
+        x, weight, bias = ctx.inputs
+        need_x, need_w, need_b = ctx.needs_input_grad
+        # A weight constant over the normalised axes (batch and instance norm: one per channel)
+        # goes into the kernel's scale; any other (layer norm's) multiplies g first.
+        per_channel = weight is None or all(
+            weight.shape[a - (x.ndim - weight.ndim)] == 1 for a in ctx.axes
+            if a >= x.ndim - weight.ndim)
+        g_out, scale_by = g, None if weight is None else weight.data
+        if not per_channel:
+            g, scale_by = g * weight.data, None
+        gx, sum_gx, sum_g = ctx.kernels.normalize_grads(g, ctx.xhat, ctx.invstd, scale_by,
+                                                        ctx.axes, need_x)
+        if not per_channel:  # weight and bias vary along the normalised axes: no sums over them
+            sum_gx, sum_g = g_out * ctx.xhat, g_out
+        return (gx, _sum_to(sum_gx, weight.shape) if weight is not None and need_w else None,
+                _sum_to(sum_g, bias.shape) if bias is not None and need_b else None)
 
 
-def _over_slabs(work, x, axes) -> None:
-    """Run ``work(part)`` over slabs of x along an axis that is not normalised (the channels of
-    a batch norm), at once on the threads: the statistics of one slab need no other. ``part(a)``
-    gives an array's piece of the slab: the whole array where it broadcasts along that axis
-    (a per-channel weight, when the slabs are images), None for None."""
-    kept = [i for i in range(x.ndim) if i not in axes]
-    if not kept:
-        work(lambda a: a)
-        return
-    axis = max(kept, key=lambda i: x.strides[i])  # outermost in memory: slabs are blocks
-
-    def part_of(lo, hi):
-        def part(a):
-            at = axis - (x.ndim - a.ndim) if a is not None else -1
-            if at < 0 or a.shape[at] == 1:
-                return a
-            return a[(slice(None),) * at + (slice(lo, hi),)]
-        return part
-    threads.parallel_for(lambda lo, hi: work(part_of(lo, hi)), x.shape[axis], like=x)
-
-
-def _sum_of_products(a, b, axes):
-    """sum(a * b) over ``axes`` (non-negative), kept as axes of size 1. One pass of einsum
-    instead of a product array and a sum over it: 2-3x faster at batch-norm sizes. (einsum adds
-    in float32 in a running order, so it rounds a little more than NumPy's pairwise sum: about
-    1e-6 of the result for a few thousand terms.)"""
-    letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
-    kept = "".join(letter for i, letter in enumerate(letters) if i not in axes)
-    total = xp_of(a).einsum(f"{letters},{letters}->{kept}", a, b)
-    return total.reshape(tuple(1 if i in axes else n for i, n in enumerate(a.shape)))
-
-
-def _in_layout_of(g: Tensor, like) -> Tensor:
-    """g's values laid out in memory like the array ``like``: one copy now, instead of every
-    elementwise operation below walking two memory orders at once (a gradient that comes
-    back through a reshape is C-ordered, a convolution's output is not)."""
-    if g.data.strides == like.strides:
-        return g
-    out = xp_of(like).empty_like(like)
-    out[...] = g.data
-    return Tensor(out)
+def _sum_to(array, shape):
+    """``array`` summed over the axes along which an array of ``shape`` broadcasts to it."""
+    lead = array.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and array.shape[lead + i] != 1)
+    return array.sum(axis=axes, keepdims=True).reshape(shape) if axes else array.reshape(shape)
 
 
 def _channel_view(t: Tensor, ndim: int) -> Tensor:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from math import prod  # the standard library's: shape arithmetic stays in Python
 
-from minigan.autograd import Function, Tensor, is_grad_enabled
-from minigan.backend import xp_of
+from minigan.autograd import Function, Tensor
 from minigan.ops.dims import numpy_aliases
 
 
@@ -20,19 +19,11 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.inputs[0]
-        if is_grad_enabled() or x.data.flags.c_contiguous:
-            return reshape(g, x.shape)
-        # x was laid out in another order (a convolution's batch-last output, flattened for a
-        # linear layer): give the gradient that order too, so that the elementwise backward
-        # steps that meet it and x's saved values walk one memory order, not two. A gradient
-        # that arrives in that order already (see MatMul's backward) reshapes to a view of it.
-        view = g.data.reshape(x.shape)
-        if view.strides == x.data.strides:
-            return Tensor(view)
-        out = xp_of(x.data).empty_like(x.data)
-        out[...] = view
-        return Tensor(out)
+        return reshape(g, ctx.inputs[0].shape)
+
+    @staticmethod
+    def backward_once(ctx, g):
+        return ctx.kernels.reshape_back(g, ctx.inputs[0].data)
 
 
 class Permute(Function):

@@ -5,7 +5,7 @@ import math
 
 import numpy
 
-from minigan import backend, threads
+from minigan import backend, kernels
 from minigan.autograd import Tensor, no_grad
 from minigan.optim.state import _is_flat, unflatten_state
 
@@ -209,7 +209,9 @@ class Adam(Optimizer):
         v_max = max(v_max, v)                     (amsgrad only; v_max replaces v below)
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
-    eps is added after the square root of the bias-corrected second moment. At the first step
+    eps is added after the square root of the bias-corrected second moment. The arithmetic is
+    the kernels' ``adam_step``: the reference kernel writes it as above, the fast one as PyTorch
+    does, in place on the threads. At the first step
     m / sqrt(v) = sign(g), so every parameter moves by lr (up to eps): the scale of the gradient
     does not matter, which is why GANs train with it. DCGAN uses lr=2e-4, betas=(0.5, 0.999).
     """
@@ -237,35 +239,9 @@ class Adam(Optimizer):
         t = state["step"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
-        step_size = group["lr"] / (1 - beta1 ** t)
-        bias_correction2 = math.sqrt(1 - beta2 ** t)
-        amsgrad = group["amsgrad"]
-
-        def update(param, grad, m, v, v_max=None):
-            # The formulas above, in place, with one temporary and twelve passes over memory:
-            # m moves toward g as PyTorch's lerp does, m + (1 - beta1)(g - m); and sqrt(1 -
-            # beta2^t) multiplies the step and eps instead of dividing sqrt(v), one pass fewer
-            # for the same quotient (to the last bit or two of float32).
-            scratch = xp.empty_like(m)
-            xp.subtract(grad, m, out=scratch)
-            scratch *= 1 - beta1
-            m += scratch
-            xp.multiply(grad, 1 - beta2, out=scratch)
-            scratch *= grad
-            v *= beta2
-            v += scratch
-            if amsgrad:
-                xp.maximum(v_max, v, out=v_max)
-                v = v_max
-            xp.sqrt(v, out=scratch)
-            scratch += group["eps"] * bias_correction2
-            xp.divide(m, scratch, out=scratch)
-            scratch *= step_size * bias_correction2
-            param -= scratch
-
-        # A large parameter is shared by the threads, slab by slab: the update is elementwise.
-        threads.parallel_map(update, param, grad, state["exp_avg"], state["exp_avg_sq"],
-                             *((state["max_exp_avg_sq"],) if amsgrad else ()))
+        kernels.active.adam_step(param, grad, state["exp_avg"], state["exp_avg_sq"],
+                                 state.get("max_exp_avg_sq"), group["lr"], beta1, beta2,
+                                 group["eps"], t)
 
 
 class RMSprop(Optimizer):

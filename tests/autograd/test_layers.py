@@ -1,12 +1,13 @@
 """minigan.autograd imports nothing that stands above it (ops, nn, gan, ...), not even inside a
-function: the engine is read, and tested, on its own."""
+function: the engine is read, and tested, on its own. Below it are the backend and the kernels
+(array functions only: a node records which kernel set it computes with)."""
 import ast
 import pathlib
 
 import minigan
 
 PACKAGE = pathlib.Path(minigan.__file__).parent
-BELOW = ("minigan.autograd", "minigan.backend", "minigan.anomaly")
+BELOW = ("minigan.autograd", "minigan.backend", "minigan.anomaly", "minigan.kernels")
 
 
 def imported_modules(source: str) -> set:

@@ -33,10 +33,11 @@ def test_defaults_and_state_dict_keys():
     assert nn.LayerNorm((3, 4)).weight.shape == (3, 4)
 
 
-@pytest.mark.parametrize("layer, shape", [(nn.BatchNorm1d(3), (8, 3)),
-                                          (nn.BatchNorm1d(3), (4, 3, 5)),
-                                          (nn.BatchNorm2d(3), (4, 3, 2, 5))])
-def test_training_then_evaluation(layer, shape):
+@pytest.mark.parametrize("make_layer, shape", [(nn.BatchNorm1d, (8, 3)),
+                                               (nn.BatchNorm1d, (4, 3, 5)),
+                                               (nn.BatchNorm2d, (4, 3, 2, 5))])
+def test_training_then_evaluation(make_layer, shape):
+    layer = make_layer(3)
     x = batch(shape)
     axes = (0,) + tuple(range(2, len(shape)))
     y = layer(x).numpy()

@@ -60,7 +60,7 @@ def test_matmul_of_column_major_operands_gradcheck(n, k, m, transposed, seed):
     assert gradcheck(matmul, [a, b])
 
 
-def test_matmul_gradient_takes_the_memory_order_of_its_operand():
+def test_matmul_gradient_takes_the_memory_order_of_its_operand(fast_kernels):
     a = mg.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
     column_major = permute(a, (1, 0))               # (3, 4)
     b = mg.tensor(np.arange(8.0).reshape(4, 2))

@@ -71,7 +71,7 @@ def test_reshape_of_a_view_in_another_memory_order_gradcheck(data, seed):
                      [normal(seed, shape)])
 
 
-def test_reshape_gradient_takes_the_memory_order_of_its_input():
+def test_reshape_gradient_takes_the_memory_order_of_its_input(fast_kernels):
     t = mg.tensor(np.arange(24.0).reshape(4, 3, 2), requires_grad=True)
     view = S.permute(t, (2, 0, 1))                    # (2, 4, 3), not C-contiguous
     flat = S.reshape(view, (2, 12))

@@ -1,4 +1,4 @@
-"""minigan.threads: the pool that splits convolutions' copies and matrix products.
+"""minigan.threads: the pool on which the fast kernels split convolutions' copies and products.
 
 Splitting work must never change what is computed. The copies and adds of im2col and col2im
 give bit-identical results however they are split; a matrix product cut into slabs of columns
@@ -14,11 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minigan as mg
-from minigan import optim, threads
+from minigan import optim
+from minigan.kernels import threads
+from minigan.kernels import fast
 from minigan.nn import functional as F
 from minigan.ops.activation import leaky_relu
-from minigan.ops.columns import col2im as _col2im
-from minigan.ops.columns import im2col as _im2col
+from minigan.kernels.batch_last import col2im as _col2im
+from minigan.kernels.batch_last import host_size
+from minigan.kernels.batch_last import im2col as _im2col
 from minigan.ops.conv import conv2d, conv_transpose2d
 
 # The fixture below only sets the pool up; nothing in it changes between drawn examples.
@@ -32,8 +35,8 @@ needs_pool = pytest.mark.skipif(threads._blas is None,
 def split_everything(monkeypatch):
     """Split every loop and product, however small, over two threads."""
     monkeypatch.setattr(threads, "MIN_PARALLEL_WORK", 0)
-    monkeypatch.setattr(threads, "MIN_PARALLEL_MACS", 0)
-    monkeypatch.setattr(threads, "MIN_PARALLEL_SUM_MACS", 0)
+    monkeypatch.setattr(fast, "MIN_PARALLEL_MACS", 0)
+    monkeypatch.setattr(fast, "MIN_PARALLEL_SUM_MACS", 0)
     previous = threads.get_num_threads()
     threads.set_num_threads(2)
     yield
@@ -51,7 +54,7 @@ def serially(fn):
 
 def test_parallel_for_covers_the_range_once_in_contiguous_parts(split_everything):
     seen = []
-    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 11, like=np.empty(11))
+    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 11, size=11)
     assert sorted(seen) == [(0, 5), (5, 11)] or not threads.pool_enabled()
     covered = np.zeros(11, int)
     for lo, hi in seen:
@@ -64,7 +67,7 @@ def test_parallel_for_raises_a_failing_part(split_everything):
         if lo > 0:
             raise RuntimeError(f"part {lo}..{hi} failed")
     with pytest.raises(RuntimeError, match="failed"):
-        threads.parallel_for(body, 10, like=np.empty(10))
+        threads.parallel_for(body, 10, size=10)
 
 
 def test_a_part_that_splits_again_runs_its_work_itself(split_everything):
@@ -73,21 +76,21 @@ def test_a_part_that_splits_again_runs_its_work_itself(split_everything):
     inner = []
 
     def outer(lo, hi):
-        threads.parallel_for(lambda a, b: inner.append((lo, a, b)), 4, like=np.empty(4))
-    threads.parallel_for(outer, 2, like=np.empty(2))
+        threads.parallel_for(lambda a, b: inner.append((lo, a, b)), 4, size=4)
+    threads.parallel_for(outer, 2, size=2)
     assert sorted(inner) == ([(0, 0, 4), (1, 0, 4)] if threads.pool_enabled() else [(0, 0, 4)])
 
 
 @needs_pool
-def test_run_together_runs_the_second_on_a_pool_thread_and_keeps_the_order(split_everything):
+def test_run_together_runs_the_other_on_a_pool_thread_and_keeps_the_order(split_everything):
     import threading
 
     def name(tag):
         return lambda: (tag, threading.current_thread().name)
-    (first, here), (second, there) = threads.run_together(name("a"), name("b"), like=np.empty(2))
+    (first, here), (second, there) = threads.run_together(name("a"), name("b"), size=2)
     assert (first, second) == ("a", "b")
     assert here == threading.current_thread().name and there.startswith("minigan")
-    serial = serially(lambda: threads.run_together(name("a"), name("b"), like=np.empty(2)))
+    serial = serially(lambda: threads.run_together(name("a"), name("b"), size=2))
     assert [thread for _, thread in serial] == [here, here]
 
 
@@ -95,11 +98,11 @@ def test_run_together_raises_a_failure_of_either(split_everything):
     def fail():
         raise RuntimeError("the second failed")
     with pytest.raises(RuntimeError, match="second failed"):
-        threads.run_together(lambda: 1, fail, like=np.empty(2))
+        threads.run_together(lambda: 1, fail, size=2)
 
 
 @pytest.mark.parametrize("one_thread", [False, True])
-def test_run_together_then_covers_its_range_once_after_first(split_everything, one_thread):
+def test_run_together_follow_up_covers_its_range_once_after_the_lead(split_everything, one_thread):
     import time
     covered = np.zeros(10, int)
 
@@ -110,26 +113,27 @@ def test_run_together_then_covers_its_range_once_after_first(split_everything, o
     def then(result, lo, hi):
         assert result == 5
         covered[lo:hi] += 1
-    run = lambda: threads.run_together(first, lambda: "b", like=np.empty(2), then=then,  # noqa
+    run = lambda: threads.run_together(first, lambda: "b", size=2, follow_up=then,  # noqa
                                        length=10)
     assert (serially(run) if one_thread else run()) == (5, "b")
     assert (covered == 1).all()
 
 
-def test_run_together_skips_then_when_first_fails(split_everything):
+def test_run_together_skips_the_follow_up_when_the_lead_fails(split_everything):
     ran = []
 
     def first():
         raise RuntimeError("the first failed")
     with pytest.raises(RuntimeError, match="first failed"):
-        threads.run_together(first, lambda: None, like=np.empty(2),
-                             then=lambda r, lo, hi: ran.append(lo), length=4)
+        threads.run_together(first, lambda: None, size=2,
+                             follow_up=lambda r, lo, hi: ran.append(lo), length=4)
     assert ran == []
 
 
-def test_work_on_other_arrays_runs_on_the_calling_thread(split_everything):
+def test_work_of_size_zero_runs_on_the_calling_thread(split_everything):
+    # The kernels pass size 0 for what is not a NumPy array: a device's arrays, parallel already.
     seen = []
-    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 8, like=[0.0] * 8)
+    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 8, size=host_size([0.0] * 8))
     assert seen == [(0, 8)]
 
 
@@ -140,10 +144,10 @@ def test_without_openblas_thread_control_everything_runs_on_the_calling_thread(m
     monkeypatch.setattr(threads, "MIN_PARALLEL_WORK", 0)
     assert not threads.pool_enabled()
     seen = []
-    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 8, like=np.empty(8))
+    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 8, size=8)
     assert seen == [(0, 8)]
     a, b = np.arange(12.0).reshape(3, 4), np.arange(8.0).reshape(4, 2)
-    np.testing.assert_array_equal(threads.matmul(a, b), a @ b)
+    np.testing.assert_array_equal(fast.matmul(a, b), a @ b)
 
 
 def test_bad_thread_counts_are_refused():
@@ -178,7 +182,7 @@ def test_split_matmul_equals_the_product(split_everything, m, k, n, dtype, seed)
     # a bias of each kind: per row (a convolution's channels), per column (a linear layer's)
     add = rng.standard_normal([(m, 1), (1, n), (m, n)][seed % 3]).astype(dtype)
     exact = a.astype(np.float64) @ b.astype(np.float64)
-    out, biased = threads.matmul(a, b), threads.matmul(a, b, add=add)
+    out, biased = fast.matmul(a, b), fast.matmul(a, b, add=add)
     assert out.shape == biased.shape == (m, n) and out.dtype == biased.dtype == dtype
     eps = np.finfo(dtype).eps
     bound = k * eps * (np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64))
@@ -189,7 +193,7 @@ def test_split_matmul_equals_the_product(split_everything, m, k, n, dtype, seed)
 def test_matmul_leaves_other_shapes_and_arrays_to_numpy():
     a = np.arange(24.0).reshape(2, 3, 4)
     b = np.arange(8.0).reshape(4, 2)
-    np.testing.assert_array_equal(threads.matmul(a, b), a @ b)
+    np.testing.assert_array_equal(fast.matmul(a, b), a @ b)
 
 
 @SPLIT
@@ -219,7 +223,7 @@ def test_parallel_map_splits_along_the_outermost_axis_in_memory(split_everything
     def double(x, out):
         shapes.append(x.shape)
         np.multiply(x, 2, out=out)
-    threads.parallel_map(double, batch_last, out)
+    threads.parallel_map(double, batch_last, out, size=out.size)
     np.testing.assert_array_equal(out, 2 * batch_last)
     assert sorted(shapes) == ([(2, 1, 4), (2, 2, 4)] if threads.pool_enabled() else [(2, 3, 4)])
 

@@ -1,5 +1,5 @@
-"""CPU threads for minigan's array work: matrix products, convolutions' copies and adds, and the
-multi-pass elementwise steps (activations, normalisation, Adam).
+"""CPU threads for the fast kernels' array work: the copies and adds of a convolution, the large
+matrix products, and the multi-pass elementwise steps (activations, normalisation, Adam).
 
 NumPy hands a matrix product to its BLAS, which spreads it over the cores, but it runs everything
 else on one core: the strided copies of im2col, the overlapping adds of col2im. Those loops
@@ -8,10 +8,9 @@ intra-op threads do.
 
 Two thread pools on one machine fight, though. After each product OpenBLAS's workers spin for a
 while, waiting for the next one, and they hold the other cores while our threads want them: a
-split col2im right after a product measured no faster than a serial one. So minigan runs every
-matrix product of its own with OpenBLAS set to one thread, and splits the large ones over its own
-pool instead (each part an independent product, see :func:`matmul`). One pool then owns the
-cores, and OpenBLAS's workers sleep.
+split col2im right after a product measured no faster than a serial one. So the fast kernels run
+every matrix product with OpenBLAS set to one thread (:func:`blas_single_threaded`), and split
+the large ones over this pool instead. One pool then owns the cores, and OpenBLAS's workers sleep.
 
 That needs OpenBLAS's thread control, found among the libraries NumPy loaded. Where there is none
 (another BLAS, another platform) the pool stays off, everything runs on the calling thread and
@@ -21,12 +20,13 @@ the BLAS keeps its own threads: slower than it could be, never wrong.
     threads.set_num_threads(1)     # everything on the calling thread (like torch.set_num_threads)
     threads.get_num_threads()      # the default: the cores this process may use, or the
                                    # MINIGAN_NUM_THREADS environment variable
-    threads.matmul(a, b)           # a @ b for 2-D NumPy arrays
-    threads.parallel_for(body, n, like)   # body(lo, hi) over parts of range(n), at once
-    threads.parallel_map(fn, x, out)      # fn on matching slabs of same-shaped arrays
-    threads.run_together(f, g, like)      # (f(), g()), the two at once
+    threads.parallel_for(body, n, size)   # body(lo, hi) over parts of range(n), at once
+    threads.parallel_map(fn, x, out, size=...)  # fn on matching slabs of same-shaped arrays
+    threads.run_together(f, g, size)      # (f(), g()), the two at once
 
-Only NumPy arrays are split: CuPy's kernels are parallel on the GPU already.
+``size`` is the number of elements the work writes: work is split only when that pays for the
+hand-off. This module never looks at what the arrays are: the kernels pass ``size=0`` for
+device arrays (the GPU is parallel already; see :mod:`minigan.kernels.fast`).
 """
 from __future__ import annotations
 
@@ -36,8 +36,6 @@ import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-
-import numpy
 
 # Handing a part to another thread and collecting it back costs about 0.1 ms here, so work is
 # split only when its half saves more than that: an array of 2^16 elements or more (256 KiB of
@@ -170,27 +168,28 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
-def parallel_for(body, length: int, like) -> None:
+def parallel_for(body, length: int, size: int) -> None:
     """Run ``body(lo, hi)`` over contiguous parts that cover ``range(length)``.
 
     ``body`` must write disjoint outputs for disjoint ranges, and release the GIL (NumPy's
-    copies and ufuncs on large arrays do). ``like`` is the largest array the loop writes: when
-    it is a NumPy array big enough to pay for the hand-off, the parts run at once on up to
-    :func:`get_num_threads` threads; otherwise (CuPy arrays included: the GPU is parallel
-    already) ``body(0, length)`` runs on the calling thread. An exception in any part is raised
-    here.
+    copies and ufuncs on large arrays do). ``size`` is the number of elements the loop writes:
+    when it is big enough to pay for the hand-off (and not 0: work that must not be split), the
+    parts run at once on up to :func:`get_num_threads` threads; otherwise ``body(0, length)``
+    runs on the calling thread.
+    An exception in any part is raised here.
     """
-    if not isinstance(like, numpy.ndarray) or like.size < MIN_PARALLEL_WORK:
+    if size == 0 or size < MIN_PARALLEL_WORK:
         body(0, length)
     else:
-        _split(body, length)
+        run_in_parts(body, length)
 
 
 _in_part = threading.local()
 
 
-def _split(body, length: int) -> None:
-    """``body`` over parts of ``range(length)``, one per thread, the first on this one."""
+def run_in_parts(body, length: int) -> None:
+    """``body`` over parts of ``range(length)``, one per thread, the first on this one, whatever
+    the size of the work (:func:`parallel_for` decides by size first)."""
     parts = min(_num_threads, length)
     if parts < 2 or not pool_enabled() or getattr(_in_part, "active", False):
         body(0, length)  # (a part that splits its own work again runs it itself: no deadlock)
@@ -215,59 +214,60 @@ def _run_part(body, lo, hi):
         _in_part.active = False
 
 
-def run_together(first, second, like, then=None, length=0):
-    """``(first(), second())``, run at once: ``second`` on a pool thread while ``first`` runs
-    here, each whole on its own core (work inside them is not split again).
+def run_together(lead, other, size, follow_up=None, length=0):
+    """``(lead(), other())``, run at once: ``other`` on a pool thread while ``lead`` runs here,
+    each whole on its own core (work inside them is not split again).
 
     For two independent pieces of work of about the same size, a convolution's input and weight
     gradients: one hand-off instead of one per piece, and a product on one thread wastes nothing
-    at slab edges (measured 0.8-1.0 ms faster per DCGAN step than splitting each product in
-    turn). ``like`` decides as in :func:`parallel_for`; otherwise they run one after the other.
+    at slab edges. ``size`` decides as in :func:`parallel_for`; otherwise they run one after
+    the other.
 
-    ``then(first_result, lo, hi)``, if given, is work over ``range(length)`` that needs first's
-    result (the col2im after a product): this thread starts on it as soon as ``first`` returns,
-    and the other joins when ``second`` is done, each taking a quarter at a time until none is
-    left. So whichever piece is longer, neither thread waits long for the other.
+    ``follow_up(lead_result, lo, hi)``, if given, is work over ``range(length)`` that needs
+    lead's result (the col2im after a product): this thread starts on it as soon as ``lead``
+    returns, and the other joins when ``other`` is done, each taking a quarter at a time until
+    none is left. So whichever piece is longer, neither thread waits long for the other.
     """
     results, failed = [None, None], []
-    first_done = threading.Event()
+    lead_done = threading.Event()
     taken, lock = [0], threading.Lock()
     step = -(-length // 4)  # quarters: eighths measured slower (smaller copies, more GIL hand-offs)
 
-    def share_then():
+    def share_follow_up():
         while not failed:
             with lock:
                 lo = taken[0]
                 if lo >= length:
                     return
                 taken[0] = hi = min(length, lo + step)
-            then(results[0], lo, hi)
+            follow_up(results[0], lo, hi)
 
     def body(lo, hi):
         for i in range(lo, hi):
             if i == 0:
                 try:
-                    results[0] = first()
+                    results[0] = lead()
                 except BaseException:
                     failed.append(True)
                     raise
                 finally:
-                    first_done.set()  # the other thread must not wait for a result that failed
+                    lead_done.set()  # the other thread must not wait for a result that failed
             else:
-                results[1] = second()
-            if then is not None:
-                first_done.wait()
-                share_then()
-    parallel_for(body, 2, like)
+                results[1] = other()
+            if follow_up is not None:
+                lead_done.wait()
+                share_follow_up()
+    parallel_for(body, 2, size)
     return tuple(results)
 
 
-def parallel_map(fn, *arrays) -> None:
-    """``fn(*parts)`` on matching parts of same-shaped arrays, at once on the threads. The parts
-    are slabs along the axis outermost in the first array's memory, so each is one block of it;
-    ``fn`` writes its results into the parts of arrays passed here."""
+def parallel_map(fn, *arrays, size: int) -> None:
+    """``fn(*parts)`` on matching parts of same-shaped arrays, at once on the threads when
+    ``size`` pays for it (as in :func:`parallel_for`). The parts are slabs along the axis
+    outermost in the first array's memory, so each is one block of it; ``fn`` writes its results
+    into the parts of arrays passed here."""
     first = arrays[0]
-    if not isinstance(first, numpy.ndarray) or first.ndim == 0:
+    if first.ndim == 0 or size == 0 or size < MIN_PARALLEL_WORK:
         fn(*arrays)
         return
     axis = max(range(first.ndim), key=lambda i: first.strides[i] if first.shape[i] > 1 else -1)
@@ -275,66 +275,15 @@ def parallel_map(fn, *arrays) -> None:
     def slabs(lo, hi):
         where = (slice(None),) * axis + (slice(lo, hi),)
         fn(*(a[where] for a in arrays))
-    parallel_for(slabs, first.shape[axis], like=first)
+    parallel_for(slabs, first.shape[axis], size)
 
 
-def matmul(a, b, add=None):
-    """``a @ b (+ add)`` for 2-D arrays; ``add`` (a bias) broadcasts against the result, and is
-    added to each part of it while that part is still in the cache. NumPy arrays run with
-    OpenBLAS on one thread, and a large product is shared between the threads in one of two
-    ways:
-
-    * a result at least 16 times smaller than its operands (a weight gradient: a (out,
-      in*kh*kw) matrix summed over every position of every image) is split along the sum: each
-      thread multiplies a slab of a's columns by the matching slab of b's rows, and the partial
-      products are added (measured 12-20% faster here for such shapes than splitting the
-      result; a convolution's forward, 8 times smaller, is a little faster split the other way);
-      its longer side is the result's rows (OpenBLAS sums a first convolution's weight
-      gradient in 0.39 ms that way, 0.49 the other);
-    * otherwise each thread computes a slab of the result's columns, or of its rows when it is
-      tall and narrow (a linear layer's weight gradient: columns would be too thin).
-    """
-    if (_blas is None or not isinstance(a, numpy.ndarray) or not isinstance(b, numpy.ndarray)
-            or a.ndim != 2 or b.ndim != 2):
-        return _plus(a @ b, add)
-    m, k = a.shape
-    n = b.shape[1]
-    if k == 1:  # an outer product: one multiplication per entry, no sums, and no BLAS call
-        return _plus(a * b, add)
-    with _blas.single_threaded():
-        split_sum = 16 * m * n <= k * (m + n) and k >= _num_threads
-        if _num_threads < 2 or m * k * n < (MIN_PARALLEL_SUM_MACS if split_sum
-                                            else MIN_PARALLEL_MACS):
-            return _plus(a @ b, add)
-        if split_sum and n > m:
-            return matmul(b.T, a.T, None if add is None else add.T).T
-        if split_sum:
-            partial = {}
-
-            def sum_slab(lo, hi):
-                partial[lo] = a[:, lo:hi] @ b[lo:hi]
-            _split(sum_slab, k)
-            first, *rest = (partial[lo] for lo in sorted(partial))  # a fixed order of adding
-            for part in rest:
-                first += part
-            return _plus(first, add)
-        out = numpy.empty((m, n), dtype=numpy.result_type(a, b))
-        by_rows = m > 4 * n
-        axis = 0 if by_rows else 1
-        add_varies = add is not None and numpy.ndim(add) == 2 and numpy.shape(add)[axis] > 1
-
-        def slab(lo, hi):
-            rows, columns = (slice(lo, hi), slice(None)) if by_rows else (slice(None),
-                                                                          slice(lo, hi))
-            part = out[rows, columns]
-            numpy.matmul(a[rows], b[:, columns], out=part)
-            if add is not None:
-                part += add[rows, columns] if add_varies else add
-        _split(slab, out.shape[axis])
-        return out
+def blas_single_threaded():
+    """A context in which OpenBLAS runs on one thread (nothing, where minigan cannot set it):
+    every product of the fast kernels runs in one, split over this pool where it is large."""
+    return _blas.single_threaded() if _blas is not None else contextlib.nullcontext()
 
 
-def _plus(product, add):
-    if add is not None:
-        product += add
-    return product
+def blas_controlled() -> bool:
+    """Can minigan set OpenBLAS's threads here (and so run products on its own pool)?"""
+    return _blas is not None
