@@ -9,34 +9,31 @@ from minigan.autograd import Function, Tensor
 from minigan.backend import xp_of
 
 
-class ReLU(Function):
+class _PiecewiseLinear(Function):
+    """An activation whose forward keeps its slope (ctx.slope, constant between kinks): its
+    gradient is g times that slope."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * Tensor(ctx.slope)
+
+    @staticmethod
+    def backward_once(ctx, g):
+        return ctx.kernels.times_slope(g, ctx.slope)
+
+
+class ReLU(_PiecewiseLinear):
     @staticmethod
     def forward(ctx, x):
         out, ctx.slope = ctx.kernels.relu(x)  # slope: 1 where x > 0, else 0
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        return g * Tensor(ctx.slope)
 
-    @staticmethod
-    def backward_once(ctx, g):
-        return ctx.kernels.times_slope(g, ctx.slope)
-
-
-class LeakyReLU(Function):
+class LeakyReLU(_PiecewiseLinear):
     @staticmethod
     def forward(ctx, x, negative_slope):
         out, ctx.slope = ctx.kernels.leaky_relu(x, negative_slope)  # 1 or negative_slope
         return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * Tensor(ctx.slope)
-
-    @staticmethod
-    def backward_once(ctx, g):
-        return ctx.kernels.times_slope(g, ctx.slope)
 
 
 class Tanh(Function):
