@@ -27,11 +27,12 @@ class Function:
     fixed when it runs, so that its backward reads what its forward kept in that set's layout.
 
     A Function may also define ``backward_once(ctx, grad)``: the same gradients as ``backward``,
-    computed from the gradient's array as arrays (or None), by ``ctx.kernels`` (say, a convolution's three gradients at once, on two
-    threads). The graph walk calls it instead of ``backward`` when no graph of the backward is
-    recorded (``create_graph=False``: every training step but a gradient penalty's), so the
-    differentiable ``backward`` stays the one definition, and this is only its fast first-order
-    form, as ``torch.autograd.function.once_differentiable`` marks one.
+    computed from the gradient's array as arrays (or None) by ``ctx.kernels`` (a convolution's
+    three gradients at once on two threads, say). The graph walk calls it instead of
+    ``backward`` when no graph of the backward is recorded (``create_graph=False``: every
+    training step but a gradient penalty's), so the differentiable ``backward`` stays the one
+    definition, and this is only its fast first-order form, as
+    ``torch.autograd.function.once_differentiable`` marks one.
 
     Where it differs from ``torch.autograd.Function``, and why:
 

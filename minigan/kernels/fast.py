@@ -33,7 +33,8 @@ from minigan.kernels.sizes import conv_output_size, conv_transpose_output_size
 # ---------------------------------------------------------------- matrix products
 
 # A product is split over the threads from 2^23 multiply-adds (DCGAN's first convolution, 12.8M),
-# or from 2^22 when split along its sum, which reads half of each operand per thread.
+# or from 2^22 when split along its sum, which reads half of each operand per thread
+# (benchmarks/README.md, "Thresholds", has the measurements).
 MIN_PARALLEL_MACS = 1 << 23
 MIN_PARALLEL_SUM_MACS = 1 << 22
 

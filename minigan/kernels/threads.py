@@ -37,17 +37,10 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-# Handing a part to another thread and collecting it back costs about 0.1 ms here, so work is
-# split only when its half saves more than that: an array of 2^16 elements or more (256 KiB of
-# float32; below 2^18 that is mostly Adam's updates of 128x64x4x4 kernels, whose dozen passes
-# pay for it: 0.3-0.5 ms faster per DCGAN step than from 2^18), or a matrix product of
-# 2^23 multiply-adds (the DCGAN's first convolution, 12.8M with a 3 MiB result: 0.2-0.7 ms
-# faster per step split, once its bias was added inside the slabs).
+# Handing a part to another thread and collecting it back costs about 0.1 ms, so work is split
+# only when its half saves more than that: from 2^16 elements (how the threshold was chosen is
+# in benchmarks/README.md, "Thresholds").
 MIN_PARALLEL_WORK = 1 << 16
-MIN_PARALLEL_MACS = 1 << 23
-# A product split along its sum reads half of each operand per thread, not all of one: it pays
-# from 2^22 multiply-adds (D's first-layer weight gradient, 12.8M: 0.56 -> 0.43 ms).
-MIN_PARALLEL_SUM_MACS = 1 << 22
 
 
 class _OpenBLASThreads:
@@ -201,7 +194,7 @@ def run_in_parts(body, length: int) -> None:
         _run_part(body, bounds[0], bounds[1])
     finally:
         for future in pending:  # never leave a part running on arrays the caller may free;
-            future.exception()  # (lighter than concurrent.futures.wait: 0.6-1.1 ms per step)
+            future.exception()  # (lighter than concurrent.futures.wait)
     for future in pending:
         future.result()
 
