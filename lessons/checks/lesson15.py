@@ -82,8 +82,12 @@ def check_identity(m):
 
 EXERCISES = [
     Exercise("cycle_consistency_loss", "np.mean(np.abs(rec_a - real_a)) + "
-             "np.mean(np.abs(rec_b - real_b)), as a float", check_cycle),
+             "np.mean(np.abs(rec_b - real_b)), as a float", check_cycle,
+             idea="lesson 15's CycleGAN section: the L1 distance between each image and its "
+             "round trip, in both domains"),
     Exercise("identity_loss", "np.mean(np.abs(G_AB(real_b) - real_b)) + "
              "np.mean(np.abs(G_BA(real_a) - real_a)): each generator on its target domain",
-             check_identity),
+             check_identity,
+             idea="lesson 15: give each generator an image already in its target domain and "
+             "measure (L1) how much it changes it"),
 ]

@@ -90,6 +90,18 @@ def test_stubs_fail_with_their_hint(lesson):
         assert "Traceback" not in line and "\n" not in line
 
 
+@pytest.mark.parametrize("lesson", WITH_EXERCISES)
+def test_an_untouched_stub_gets_the_idea_not_the_answer(lesson):
+    """The first hint says where to read and which formula; the fuller hint, closer to the code,
+    is kept for a wrong answer."""
+    exercises = __import__(f"checks.lesson{lesson}").__dict__[f"lesson{lesson}"].EXERCISES
+    lines = {label.split()[1]: line for label, _, line in check.run_lesson(lesson)}
+    for ex in exercises:
+        assert ex.idea and ex.idea != ex.hint, f"{ex.name} has no idea of its own"
+        assert lines[ex.name].endswith(f"Hint: {ex.idea}"), lines[ex.name]
+        assert ex.hint not in lines[ex.name]
+
+
 def _env(**extra):
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return dict(os.environ, PYTHONPATH=path, MPLBACKEND="Agg", **extra)
