@@ -19,7 +19,7 @@
 #   discriminator trained too well does to each generator loss.
 #
 # **Prerequisites:** lessons 01-03 (autodiff, dense layers, losses) and 06 (Adam).
-# **Run time:** about 12 seconds (about 3 seconds with `MINIGAN_FAST=1`).
+# **Run time:** about 10 seconds (about 3 seconds with `MINIGAN_FAST=1`).
 
 # %%
 import os
