@@ -10,8 +10,11 @@
 # * build pix2pix's pieces: the U-Net generator and the PatchGAN discriminator, and compute
 #   how much of the image each of the discriminator's verdicts sees (its receptive field);
 # * train pix2pix beside a generator trained with L1 alone, on digit outlines;
-# * learn without pairs: CycleGAN's cycle-consistency and identity losses and its pool of
-#   past fakes, trained on handwritten versus printed digits.
+# * learn without pairs: CycleGAN's generator (encoder, residual blocks, decoder), its
+#   cycle-consistency and identity losses and its pool of past fakes, trained on handwritten
+#   versus printed digits; what its weight $\lambda$ does and where CycleGAN fails;
+# * what image GANs are used for (super-resolution, colourisation, inpainting, translation), and
+#   what generated media ask of the people who make them.
 #
 # **Prerequisites:** lessons 03 (why L2 blurs), 04 (convolutions), 09 (the GAN step) and 12
 # (LSGAN's least-squares loss, which CycleGAN uses).
@@ -186,6 +189,18 @@ check(all(np.isfinite(f).all() for f in translations.values()),
 # near the average, not being sharp. In this short run the gap may be small or even reversed:
 # compare the figures, then try exercise 1.
 #
+# **Which term does what: the ablations.** The pix2pix paper and the BITS lecture train the same
+# network with parts of the loss removed. With the *adversarial loss alone* the outputs look like
+# targets, crisp strokes and all, but nothing ties them to the input: the discriminator sees the
+# input beside the output, yet early on it is easier for the generator to produce any plausible
+# image than the right one, and artefacts appear. With *L1 alone* (our baseline) the outputs
+# follow the input but blur wherever the answer is uncertain. An *L2* term blurs more than L1,
+# since it predicts the mean of the possible answers where L1 predicts their median (lesson 03),
+# and squares punish the rare large error most. *Adversarial plus L1* takes the layout from L1
+# and the sharpness from the discriminator; the lecture's runs show the same ordering whether
+# the adversarial loss is a cross-entropy or a least-squares one. Exercise 1 runs the first
+# ablation (`--lambda-l1 0`).
+#
 # ## Without pairs: CycleGAN
 #
 # For most interesting translations there are no pairs: nobody has the same scene as a photo
@@ -204,6 +219,42 @@ check(all(np.isfinite(f).all() for f in translations.values()),
 #
 # Our two domains: handwritten MNIST digits (A) and digits printed in the fonts matplotlib
 # ships (B), with random size, rotation and stroke weight. No image in A has a partner in B.
+#
+# **The generator: encoder, residual blocks, decoder.** CycleGAN's generators are not U-Nets.
+# An *encoder* (a 7x7 convolution to `ngf` channels, then two stride-2 convolutions that double
+# them) shrinks the image by 4 on each side and widens it to 4 `ngf` channels. A stack of *residual blocks* works at that
+# small size: each computes $x + F(x)$, two 3x3 convolutions added back onto their own input,
+# so a block that has nothing to change only has to learn $F \approx 0$: fitting for a
+# translation that keeps most of the picture. The paper's 256x256 generator has 9 blocks (6 for
+# 128x128; this lesson's tiny one has 2). A *decoder* of two transposed convolutions (lesson 04)
+# grows the image back, and a last 7x7 convolution with tanh paints the output. We push a batch
+# through one generator part by part.
+
+# %%
+from minigan.gan.models.resnet_generator import ResnetBlock, ResnetGenerator  # noqa: E402
+
+generator = ResnetGenerator(1, 1, ngf=8, n_blocks=2)
+layers = list(generator.model)
+first_block = next(i for i, layer in enumerate(layers) if isinstance(layer, ResnetBlock))
+last_block = max(i for i, layer in enumerate(layers) if isinstance(layer, ResnetBlock))
+parts = {"encoder": layers[:first_block], "residual blocks": layers[first_block:last_block + 1],
+         "decoder": layers[last_block + 1:]}
+h = mg.tensor(np.linspace(-1, 1, 2 * 32 * 32, dtype=np.float32).reshape(2, 1, 32, 32))
+shapes = {"input": h.shape}
+with mg.no_grad():
+    for name, part in parts.items():
+        for layer in part:
+            if isinstance(layer, ResnetBlock):
+                skip_gap = float(np.abs((layer(h) - h - layer.conv_block(h)).numpy()).max())
+            h = layer(h)
+        shapes[name] = h.shape
+        count = sum(int(np.prod(p.shape)) for layer in part for p in layer.parameters())
+        print(f"after the {name:15s} {str(tuple(h.shape)):16s} {count:6d} weights")
+check(tuple(shapes["encoder"]) == (2, 32, 8, 8) and tuple(shapes["residual blocks"]) ==
+      (2, 32, 8, 8) and tuple(shapes["decoder"]) == (2, 1, 32, 32),
+      "the encoder takes 1x32x32 to 32x8x8, the blocks keep that shape, the decoder returns "
+      "1x32x32")
+check(skip_gap < 1e-6, f"a residual block outputs x + F(x) (largest gap {skip_gap:.1e})")
 
 # %%
 a, labels_a, b, labels_b = unpaired_digits(split="train", n=pick(1200, 64))
@@ -240,6 +291,53 @@ print(f"lesson ran in {time.perf_counter() - started:.0f} s")
 # trains for about a quarter of an hour and reports how often the judge still reads the right
 # digit after the round trip, which is the test that the content survived.
 #
+# **How much cycle? The weight $\lambda$.** The BITS lecture trains CycleGAN with $\lambda$ =
+# 1, 5, 10 and 15. The weight sets a trade: a small $\lambda$ leaves the adversarial terms in
+# charge, and the translations look like the target domain but drift from their inputs (at
+# $\lambda = 0$ nothing ties them at all); a large $\lambda$ makes the round trip exact at the
+# cost of change, because the easiest way to be invertible is to change little, so the output
+# keeps too much of the source's look. The paper's 10 is a middle that held across its data
+# sets, not a law: exercise 2 runs the sweep on digits.
+#
+# **Where CycleGAN fails.** It changes colour and texture well (horses to zebras, summer to
+# winter, photos to paintings) and geometry badly. The generator's residual blocks edit an
+# image where it stands; turning a cat into a dog needs shapes to move, and the cycle loss
+# rewards a map that is easy to undo, which a large change of shape is not. The usual result is
+# a cat with dog-coloured fur. Translations of training images also tend to look better than
+# those of new images. And the cycle loss cannot stop a generator from hiding the information it
+# needs for the way back in faint patterns that a human does not see, so a perfect round trip is
+# not proof that the middle image means what it should.
+#
+# ## What this is used for, and what it is used against
+#
+# The conditional generators of lessons 11 and 15 are the workhorses of image GANs. **Super-
+# resolution** (SRGAN, ESRGAN) maps a small image to a large one: a pixel loss alone gives the
+# blurred average of all high-resolution images consistent with the small one, and the
+# adversarial loss picks one sharp candidate instead, trading a little pixel accuracy for texture
+# that looks right. **Colourisation** maps grey to colour, where a plain regression averages
+# many plausible colours into brown. **Inpainting** fills a hole in an image. **Next-frame
+# prediction** guesses the next image of a video, where a squared error again averages the
+# possible futures into a blur. **Domain transfer** makes rendered images look real, so that a
+# simulator with exact labels can train a model meant for photographs. Each is a one-to-many
+# problem, the case the adversarial loss was made for.
+#
+# A trained generator also gives an inpainting method that needs no new training: look for the
+# code $z$ whose image agrees with the pixels you have, $\min_z \|m \odot (G(z) - x)\|^2$ with
+# $m$ the mask of known pixels, by gradient descent on $z$ alone, then fill the hole from
+# $G(z)$. The write-it-yourself exercise for this lesson has you build it.
+#
+# The same ability has a cost. Faces of people who do not exist, voices cloned from a minute of
+# recording, and "deepfake" videos that put words in a real person's mouth are products of these
+# models. They serve fraud, harassment (most deepfakes found online have been sexual images of
+# women made without their consent) and
+# political disinformation, and they let anyone dismiss a real recording as fake. Detecting them
+# is an arms race by construction: a detector is a discriminator, exactly what the generator is
+# trained to beat. What helps is mostly outside the model: consent from the people whose images
+# and voices are used, marking generated media and recording where media come from, being open
+# about a model's training data (a generator reproduces its data's biases, and can reproduce
+# training images themselves, lesson 14's memoriser), and asking before release who could be
+# harmed. If you train generators, these questions are part of the job.
+#
 # ## Exercises
 #
 # 1. Train both pix2pix generators for 20 epochs (`python examples/pix2pix_digits.py`) and
@@ -248,8 +346,16 @@ print(f"lesson ran in {time.perf_counter() - started:.0f} s")
 #    blur.
 # 2. Set `lambda_cycle=0` in the CycleGAN above and train for two epochs: does `G_AB(A)` still
 #    keep the digit's identity? (Expect the round trip to stop working and the translations to
-#    lose their link to the input.)
+#    lose their link to the input.) Then the lecture's sweep: `python examples/cyclegan_digits.py
+#    --lambda-cycle L` for L = 1, 5, 10, 15, comparing the judge's round-trip accuracy and how
+#    printed the middle row looks.
 # 3. Change the PatchGAN to `n_layers=1` (16x16 patches) and to `n_layers=3` (which on 32x32
 #    images sees everything): which gives sharper pix2pix outputs, and why does a discriminator
 #    that sees the whole image not necessarily help?
+# 4. pix2pix's ablations: `python examples/pix2pix_digits.py --lambda-l1 0` (adversarial only):
+#    are the outputs sharp? Are they the right digits?
+# 5. Inpainting by optimising $z$: write `inpaint` in the exercise file below, then use it with
+#    the generator that `python examples/vanilla_mnist.py` trains, hiding the lower half of
+#    held-out digits. Where does it fail, and why does a digit the generator cannot draw come
+#    back as a different one?
 # Write-it-yourself exercises: lessons/exercises/15_cycle_losses.py, checked by python lessons/check.py 15

@@ -20,8 +20,10 @@ class Wrong(Exception):
 @dataclass
 class Exercise:
     name: str                       # the function the learner writes, as it is named in the file
-    hint: str                       # printed when the check fails
+    hint: str                       # printed when the check fails on a wrong answer
     check: Callable[[object], None]  # check(module): returns when right, raises Wrong when not
+    idea: str = ""                  # printed instead of hint while the stub is untouched: where
+    #                                 to read and which formula, not the code (hint if empty)
 
 
 def relative_error(a, b) -> float:

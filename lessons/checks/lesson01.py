@@ -86,12 +86,20 @@ def check_train(m):
 EXERCISES = [
     Exercise("sum_to", "sum over the axes broadcasting added (the leading ones), then over the "
              "axes where shape has 1, with keepdims=True; reshape to shape at the end",
-             check_sum_to),
+             check_sum_to,
+             idea="broadcasting copied the values along some axes (lesson 01); the gradient adds "
+             "those copies back up, axis by axis"),
     Exercise("matmul_backward", "dL/da = g @ b.T; dL/db has b's shape (k, m) and is built from "
-             "a (n, k) and g (n, m)", check_matmul_backward),
+             "a (n, k) and g (n, m)", check_matmul_backward,
+             idea="for out = a @ b each gradient is g times the other factor, transposed so that "
+             "the shapes fit (lesson 01)"),
     Exercise("two_layer_loss_and_grads", "start from g_out = 2 * (out - y) / out.size; "
              "tanh's local derivative is 1 - h**2 (h the tanh's output); biases need sum_to",
-             check_two_layer),
+             check_two_layer,
+             idea="the chain rule backwards through the layers in the docstring, one local "
+             "derivative per step, as lesson 01's scalar engine does it"),
     Exercise("train_two_layer", "record the loss before each update and move every parameter by "
-             "-lr * grad; check two_layer_loss_and_grads passes first", check_train),
+             "-lr * grad; check two_layer_loss_and_grads passes first", check_train,
+             idea="plain gradient descent: loss and gradients, then every parameter one small "
+             "step downhill, repeated"),
 ]

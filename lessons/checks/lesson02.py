@@ -34,7 +34,10 @@ def check_relative_error(m):
 
 EXERCISES = [
     Exercise("central_difference", "f(x + h e_i) - f(x - h e_i) over 2h for each element i; save "
-             "x[i], change it, call f, and restore it", check_central_difference),
+             "x[i], change it, call f, and restore it", check_central_difference,
+             idea="lesson 02's central difference, (f(x + h) - f(x - h)) / 2h, one element of x "
+             "at a time"),
     Exercise("relative_error", "np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), then the "
-             "max, as a float", check_relative_error),
+             "max, as a float", check_relative_error,
+             idea="CS231n's convention, in lesson 02 and in lessonkit.relative_error's docstring"),
 ]

@@ -37,7 +37,10 @@ def check_bce(m):
 
 EXERCISES = [
     Exercise("linear", "the weight is (out, in): multiply by its transpose, then add the bias "
-             "(broadcast over the rows)", check_linear),
+             "(broadcast over the rows)", check_linear,
+             idea="lesson 03: y = x W^T + b, with PyTorch's layout of W, (out, in)"),
     Exercise("bce_with_logits", "y * softplus(-s) + (1 - y) * softplus(s) with softplus(s) = "
-             "np.maximum(s, 0) + np.log1p(np.exp(-np.abs(s))), then the mean", check_bce),
+             "np.maximum(s, 0) + np.log1p(np.exp(-np.abs(s))), then the mean", check_bce,
+             idea="lesson 03: write BCE through softplus of the logit instead of "
+             "log(sigmoid(s)), so that large logits do not overflow"),
 ]

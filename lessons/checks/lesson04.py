@@ -39,8 +39,12 @@ def check_conv2d_loops(m):
 EXERCISES = [
     Exercise("conv_output_size", "the padded side is n + 2 padding; the kernel's first position "
              "is 0 and its last start is at most n + 2 padding - k: count the starts in steps of "
-             "stride (floor division, then + 1)", check_output_size),
+             "stride (floor division, then + 1)", check_output_size,
+             idea="lesson 04's padding-and-stride section: count the positions where the kernel "
+             "can start"),
     Exercise("conv2d_loops", "pad x with np.pad on the last two axes only; the patch for output "
              "(i, j) starts at (i * stride, j * stride); do not flip the kernel",
-             check_conv2d_loops),
+             check_conv2d_loops,
+             idea="lesson 04's convolution as loops: a cross-correlation (PyTorch's convention) "
+             "over the padded input"),
 ]

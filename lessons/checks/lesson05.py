@@ -42,7 +42,11 @@ def check_running(m):
 
 EXERCISES = [
     Exercise("batch_norm_train", "average over axis 0 and the spatial axes, never over the "
-             "channels (axis 1); var with ddof=0; eps inside the square root", check_forward),
+             "channels (axis 1); var with ddof=0; eps inside the square root", check_forward,
+             idea="lesson 05: statistics per channel over the batch, normalise, then scale and "
+             "shift"),
     Exercise("update_running_stats", "the running variance uses the unbiased batch variance "
-             "(ddof=1), unlike the normalisation itself", check_running),
+             "(ddof=1), unlike the normalisation itself", check_running,
+             idea="lesson 05's running statistics: a moving average with PyTorch's momentum, and "
+             "which variance PyTorch keeps"),
 ]

@@ -54,7 +54,10 @@ def check_adam(m):
 
 EXERCISES = [
     Exercise("sgd_momentum_step", "PyTorch's momentum adds the raw gradient (no 1 - momentum "
-             "factor) and starts the buffer at the first gradient", check_sgd),
+             "factor) and starts the buffer at the first gradient", check_sgd,
+             idea="lesson 06 and PyTorch's SGD documentation: how its momentum buffer is updated"),
     Exercise("adam_step", "bias-correct both moments with step t (from 1), and add eps after "
-             "the square root", check_adam),
+             "the square root", check_adam,
+             idea="lesson 06: Adam's two moments, their bias correction, and the update as the "
+             "paper writes it"),
 ]

@@ -48,7 +48,11 @@ def check_g_loss(m):
 
 EXERCISES = [
     Exercise("discriminator_loss", "mean(softplus(-logits_real)) + mean(softplus(logits_fake)), "
-             "softplus(s) = np.maximum(s, 0) + np.log1p(np.exp(-np.abs(s)))", check_d_loss),
+             "softplus(s) = np.maximum(s, 0) + np.log1p(np.exp(-np.abs(s)))", check_d_loss,
+             idea="lesson 07 section 2: -V is a binary cross-entropy, label 1 for real and 0 for "
+             "fake; from logits, written stably (lesson 03)"),
     Exercise("generator_loss_non_saturating", "G wants D to say 'real': BCE with target 1 on the "
-             "fakes, mean(softplus(-logits_fake))", check_g_loss),
+             "fakes, mean(softplus(-logits_fake))", check_g_loss,
+             idea="lesson 07 section 5: the non-saturating loss -log D(G(z)), from logits, "
+             "written stably"),
 ]

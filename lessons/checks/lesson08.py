@@ -47,7 +47,11 @@ def check_alternating(m):
 
 EXERCISES = [
     Exercise("simultaneous_step", "x descends along df/dx = y, y ascends along df/dy = x, both "
-             "from the old point", check_simultaneous),
+             "from the old point", check_simultaneous,
+             idea="lesson 08: for min_x max_y xy, x descends its gradient and y ascends its own, "
+             "both taken at the same point"),
     Exercise("alternating_step", "update x first, then use the new x in y's update",
-             check_alternating),
+             check_alternating,
+             idea="lesson 08: the same two steps, but the second player sees the first player's "
+             "new value"),
 ]

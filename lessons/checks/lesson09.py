@@ -91,8 +91,12 @@ EXERCISES = [
     Exercise("discriminator_step", "logits_real, logits_fake = D(real), D(fake.detach()); loss = "
              "F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean(); then "
              "opt_D.zero_grad(), loss.backward(), opt_D.step(), return loss.item()",
-             check_discriminator_step),
+             check_discriminator_step,
+             idea="lesson 09's step by hand: D's BCE on real (label 1) and on fakes (label 0) "
+             "that send no gradient to G; then a step of D's optimiser only"),
     Exercise("generator_step", "loss = F.softplus(-D(fake)).mean() (G wants D to say 'real'); "
              "opt_G.zero_grad(), loss.backward(), opt_G.step(); never opt_D.step() here",
-             check_generator_step),
+             check_generator_step,
+             idea="lesson 09's step by hand: the non-saturating loss on D's verdict on the "
+             "fakes; then a step of G's optimiser only"),
 ]

@@ -49,5 +49,7 @@ def check_slerp(m):
 EXERCISES = [
     Exercise("slerp", "theta = np.arccos(np.clip(z0 @ z1 / (|z0| |z1|), -1, 1)); if "
              "np.sin(theta) < 1e-6 return the line; else (np.sin((1 - t) * theta)[:, None] * z0 "
-             "+ np.sin(t * theta)[:, None] * z1) / np.sin(theta)", check_slerp),
+             "+ np.sin(t * theta)[:, None] * z1) / np.sin(theta)", check_slerp,
+             idea="lesson 10: slerp moves along the great circle between the codes, weighted by "
+             "sines of the angle between them; mind an angle of 0"),
 ]

@@ -57,7 +57,10 @@ def check_condition(m):
 
 EXERCISES = [
     Exercise("one_hot", "np.eye(n_classes)[labels] picks row labels[i] of the identity for "
-             "each label", check_one_hot),
+             "each label", check_one_hot,
+             idea="lesson 11: a one-hot row has a single 1, at the label's index"),
     Exercise("condition", "np.concatenate([z, one_hot(labels, n_classes)], axis=1)",
-             check_condition),
+             check_condition,
+             idea="lesson 11: the generator's input is the code and the label's one-hot side by "
+             "side"),
 ]

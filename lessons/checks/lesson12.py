@@ -65,5 +65,8 @@ EXERCISES = [
     Exercise("gradient_penalty", "x_hat = (alpha * real.detach() + (1 - alpha) * "
              "fake.detach()).requires_grad_(True); (g,) = autograd.grad(critic(x_hat).sum(), "
              "x_hat, create_graph=True); norms = (g ** 2).sum(dim=1).sqrt()",
-             check_gradient_penalty),
+             check_gradient_penalty,
+             idea="lesson 12's WGAN-GP by hand: points between real and fake, the critic's "
+             "gradient there (kept in the graph: a gradient of a gradient), its norm's squared "
+             "distance from 1"),
 ]

@@ -73,7 +73,11 @@ def check_modes(m):
 EXERCISES = [
     Exercise("high_quality_share", "distance = np.linalg.norm(samples[:, None] - modes[None], "
              "axis=2) (N, K); the share of distance.min(axis=1) <= threshold * std",
-             check_share),
+             check_share,
+             idea="lesson 13: a sample is of high quality when it lies within a few standard "
+             "deviations of its nearest mode"),
     Exercise("modes_captured", "nearest = distance.argmin(axis=1); keep the high-quality "
-             "samples' nearest modes and count the distinct ones (np.unique)", check_modes),
+             "samples' nearest modes and count the distinct ones (np.unique)", check_modes,
+             idea="lesson 13: a mode is captured when it is the nearest mode of at least one "
+             "high-quality sample"),
 ]

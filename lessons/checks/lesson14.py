@@ -30,5 +30,7 @@ def check_inception_score(m):
 EXERCISES = [
     Exercise("inception_score", "p_y = probs.mean(axis=0); kl = sum over k of "
              "p * log(p / p_y) where p > 0 (np.where); the score is exp(kl.mean())",
-             check_inception_score),
+             check_inception_score,
+             idea="lesson 14's classifier section: exp of the mean KL divergence between each "
+             "sample's class probabilities and their average"),
 ]

@@ -103,5 +103,7 @@ def check_sum_of_squares(m):
 
 EXERCISES = [
     Exercise("xp_sum_of_squares", "xp = get_array_module(x); return xp.sum(xp.square(x)) "
-             "(or xp.sum(x * x))", check_sum_of_squares),
+             "(or xp.sum(x * x))", check_sum_of_squares,
+             idea="lesson 16's array-module trick: ask the array which module (NumPy or CuPy) it "
+             "needs, then use only that module"),
 ]

@@ -90,6 +90,39 @@ def test_stubs_fail_with_their_hint(lesson):
         assert "Traceback" not in line and "\n" not in line
 
 
+@pytest.mark.parametrize("lesson", WITH_EXERCISES)
+def test_an_untouched_stub_gets_the_idea_not_the_answer(lesson):
+    """The first hint says where to read and which formula; the fuller hint, closer to the code,
+    is kept for a wrong answer."""
+    exercises = __import__(f"checks.lesson{lesson}").__dict__[f"lesson{lesson}"].EXERCISES
+    lines = {label.split()[1]: line for label, _, line in check.run_lesson(lesson)}
+    for ex in exercises:
+        assert ex.idea and ex.idea != ex.hint, f"{ex.name} has no idea of its own"
+        assert lines[ex.name].endswith(f"Hint: {ex.idea}"), lines[ex.name]
+        assert ex.hint not in lines[ex.name]
+
+
+def test_inpainting_on_every_pixel_is_caught():
+    """Fitting the code to the whole image, hole included, pulls the hole towards whatever the
+    image holds there (zeros): the hidden pixels come out wrong."""
+    import minigan as mg
+    from minigan import optim
+
+    def unmasked(generator, image, mask, z0, steps=500, lr=0.05):
+        z = mg.tensor(np.asarray(z0, dtype=np.float32)[None], requires_grad=True)
+        target, opt = mg.tensor(np.asarray(image, dtype=np.float32)[None]), optim.Adam([z], lr=lr)
+        for _ in range(steps):
+            opt.zero_grad()
+            ((generator(z) - target) ** 2).sum().backward()
+            opt.step()
+        with mg.no_grad():
+            guess = generator(z).numpy()[0]
+        return mask * image + (1 - mask) * guess, z.numpy()[0]
+
+    ok, line = _with_wrong("15", "inpaint", unmasked)
+    assert not ok and "the hidden pixels are off by up to" in line
+
+
 def _env(**extra):
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return dict(os.environ, PYTHONPATH=path, MPLBACKEND="Agg", **extra)
