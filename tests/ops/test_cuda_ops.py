@@ -186,7 +186,8 @@ def test_the_cuda_cases_meet_every_function_in_minigan_ops():
     every = {cls for module in (A, C, D, Lin, L, M, N, P, Pool)
              for _, cls in inspect.getmembers(module, inspect.isclass)
              if issubclass(cls, Function) and cls is not Function
-             and cls.__module__ == module.__name__}
+             and cls.__module__ == module.__name__
+             and "forward" in vars(cls)}  # (not a shared base such as _PiecewiseLinear)
     met = set()
     for name in CASES:
         met |= run_case(name, "cuda")[1]
