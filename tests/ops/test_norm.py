@@ -15,7 +15,8 @@ from minigan import autograd
 from minigan.gradcheck import gradcheck, gradgradcheck
 from minigan.ops.norm import batch_norm, instance_norm, layer_norm
 
-SEEDS = st.integers(0, 2**32 - 1)
+from op_checks import SEEDS
+
 GRAD = settings(max_examples=15, deadline=None)
 GRADGRAD = settings(max_examples=6, deadline=None)
 
