@@ -2,9 +2,11 @@
 
 Test modules do not import this file (``from conftest import ...`` breaks as soon as a second
 ``conftest.py`` exists in a subdirectory, because both are called ``conftest``): hypothesis
-strategies live in the modules that use them, and only fixtures live here, with one switch:
-``MINIGAN_TEST_FAKE_GPU=1`` puts the CuPy stand-in (``tests/fake_cupy``) in CuPy's place before
-minigan is imported, so every test of the "cuda" device runs on it.
+strategies and helpers live in the module that uses them, or in ``tests/support`` when several
+modules share them (``from op_checks import ...``; setup.cfg's ``pythonpath`` puts that folder
+on the import path), and only fixtures live here, with one switch: ``MINIGAN_TEST_FAKE_GPU=1``
+puts the CuPy stand-in (``tests/fake_cupy``) in CuPy's place before minigan is imported, so
+every test of the "cuda" device runs on it.
 """
 import functools
 import importlib.util

@@ -4,15 +4,12 @@ import warnings
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import minigan as mg
 from minigan.gradcheck import gradcheck, gradgradcheck
 from minigan.ops import activation as A
 
-SEEDS = st.integers(0, 2**32 - 1)
-SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+from op_checks import SEEDS, SHAPES
 
 
 def away_from_zero(seed, shape):

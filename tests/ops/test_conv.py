@@ -20,7 +20,8 @@ from minigan.ops.activation import leaky_relu
 from minigan.ops.conv import (conv2d, conv_output_size, conv_transpose2d,
                               conv_transpose_output_size)
 
-SEEDS = st.integers(0, 2**32 - 1)
+from op_checks import SEEDS
+
 GRAD = settings(max_examples=15, deadline=None)
 GRADGRAD = settings(max_examples=6, deadline=None)
 

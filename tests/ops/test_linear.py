@@ -5,7 +5,7 @@ and the column-major operands a linear layer meets (transposed views) take their
 backward, checked here too. The linear layer itself is checked in tests/nn.
 """
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -14,14 +14,7 @@ from minigan.gradcheck import gradcheck, gradgradcheck
 from minigan.ops.linear import matmul
 from minigan.ops.shapes import permute
 
-SEEDS = st.integers(0, 2**32 - 1)
-
-GRAD = settings(max_examples=25, deadline=None)
-GRADGRAD = settings(max_examples=15, deadline=None)
-
-
-def normal(seed, shape):
-    return np.random.default_rng(seed).uniform(-2.0, 2.0, shape)
+from op_checks import GRAD, GRADGRAD, SEEDS, assert_zero_dim_cases_pass, normal
 
 
 # ---------------------------------------------------------------- matrix product
@@ -85,11 +78,4 @@ def zero_dim_cases():
 
 def test_zero_dim_tensors():
     """Every operation on 0-d inputs (NumPy ufuncs return scalars there, not 0-d arrays)."""
-    failures = []
-    for name, fn, inputs in zero_dim_cases():
-        for check in (gradcheck, gradgradcheck):
-            try:
-                check(fn, inputs)
-            except Exception as error:  # collect them all: the message lists every broken op
-                failures.append(f"{check.__name__} {name}: {type(error).__name__}")
-    assert not failures, "\n".join(failures)
+    assert_zero_dim_cases_pass(zero_dim_cases())

@@ -3,20 +3,20 @@
 PyTorch-dependent comparisons live in test_torch_reference.py; here the references are NumPy
 formulas and the known limits (saturated logits, clamped logs).
 """
+import functools
 import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import minigan as mg
 from minigan.gradcheck import gradcheck, gradgradcheck
 from minigan.ops import loss as L
 
-SEEDS = st.integers(0, 2**32 - 1)
-SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+from op_checks import SEEDS, SHAPES, assert_zero_dim_cases_pass
+
 REDUCTIONS = ["mean", "sum", "none"]
 
 
@@ -196,16 +196,10 @@ def test_losses_keep_float32_and_accept_float64_numpy_targets():
 
 def test_zero_dim_tensors():
     """Every operation on 0-d inputs (NumPy ufuncs return scalars there, not 0-d arrays)."""
-    failures = []
-    for name in ELEMENTWISE:
-        x, y = data_for(name, 0, ())
-        for reduction in REDUCTIONS:
-            for check in (gradcheck, gradgradcheck):
-                try:
-                    check(lambda t, u: getattr(L, name)(t, u, reduction=reduction), [x, y])
-                except Exception as error:  # collect them all: the message lists every one
-                    failures.append(f"{check.__name__} {name} {reduction}: {type(error).__name__}")
-    assert not failures, "\n".join(failures)
+    assert_zero_dim_cases_pass([
+        (f"{name} {reduction}", functools.partial(getattr(L, name), reduction=reduction),
+         data_for(name, 0, ()))
+        for name in ELEMENTWISE for reduction in REDUCTIONS])
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, np.nan])

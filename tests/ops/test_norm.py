@@ -15,7 +15,8 @@ from minigan import autograd
 from minigan.gradcheck import gradcheck, gradgradcheck
 from minigan.ops.norm import batch_norm, instance_norm, layer_norm
 
-SEEDS = st.integers(0, 2**32 - 1)
+from op_checks import SEEDS
+
 GRAD = settings(max_examples=15, deadline=None)
 GRADGRAD = settings(max_examples=6, deadline=None)
 
@@ -28,6 +29,12 @@ BN_SHAPES = st.one_of(
 
 def draw(seed, shape, scale=2.0, shift=1.0):
     return np.random.default_rng(seed).standard_normal(shape) * scale + shift
+
+
+def per_channel_inputs(seed, shape):
+    """An input of the shape, with a weight and a bias for each of its channels (axis 1)."""
+    c = shape[1]
+    return draw(seed, shape), draw(seed + 1, c), draw(seed + 2, c)
 
 
 def channel_axes(ndim):
@@ -192,8 +199,7 @@ def test_layer_norm_shape_errors():
 @GRAD
 @given(BN_SHAPES, SEEDS)
 def test_batch_norm_training_gradcheck(shape, seed):
-    c = shape[1]
-    x, weight, bias = draw(seed, shape), draw(seed + 1, c), draw(seed + 2, c)
+    x, weight, bias = per_channel_inputs(seed, shape)
     assert gradcheck(lambda x, w, b: batch_norm(x, None, None, w, b, training=True),
                      (x, weight, bias), seed=seed)
 
@@ -201,8 +207,8 @@ def test_batch_norm_training_gradcheck(shape, seed):
 @GRAD
 @given(BN_SHAPES, SEEDS)
 def test_batch_norm_evaluation_gradcheck(shape, seed):
+    x, weight, bias = per_channel_inputs(seed, shape)
     c = shape[1]
-    x, weight, bias = draw(seed, shape), draw(seed + 1, c), draw(seed + 2, c)
     running_mean, running_var = t64(draw(seed + 3, c)), t64(np.abs(draw(seed + 4, c)) + 0.5)
     assert gradcheck(lambda x, w, b: batch_norm(x, running_mean, running_var, w, b),
                      (x, weight, bias), seed=seed)
@@ -212,8 +218,7 @@ def test_batch_norm_evaluation_gradcheck(shape, seed):
 @given(st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(2, 3)),
        SEEDS)
 def test_instance_norm_gradcheck(shape, seed):
-    c = shape[1]
-    x, weight, bias = draw(seed, shape), draw(seed + 1, c), draw(seed + 2, c)
+    x, weight, bias = per_channel_inputs(seed, shape)
     assert gradcheck(lambda x, w, b: instance_norm(x, weight=w, bias=b), (x, weight, bias),
                      seed=seed)
 
@@ -235,8 +240,7 @@ def test_layer_norm_gradgradcheck(n, d, seed):
 @GRADGRAD
 @given(BN_SHAPES, SEEDS)
 def test_batch_norm_training_gradgradcheck(shape, seed):
-    c = shape[1]
-    x, weight, bias = draw(seed, shape), draw(seed + 1, c), draw(seed + 2, c)
+    x, weight, bias = per_channel_inputs(seed, shape)
     assert gradgradcheck(lambda x, w, b: batch_norm(x, None, None, w, b, training=True),
                          (x, weight, bias), seed=seed)
 
@@ -245,8 +249,7 @@ def test_batch_norm_training_gradgradcheck(shape, seed):
 @given(st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3), st.integers(2, 3)),
        SEEDS)
 def test_instance_norm_gradgradcheck(shape, seed):
-    c = shape[1]
-    x, weight, bias = draw(seed, shape), draw(seed + 1, c), draw(seed + 2, c)
+    x, weight, bias = per_channel_inputs(seed, shape)
     assert gradgradcheck(lambda x, w, b: instance_norm(x, weight=w, bias=b), (x, weight, bias),
                          seed=seed)
 

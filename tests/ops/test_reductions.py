@@ -6,7 +6,7 @@ are also gradgradchecked. Data for max/min has no ties, where max has no derivat
 """
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -14,15 +14,9 @@ import minigan as mg
 from minigan.gradcheck import gradcheck, gradgradcheck
 from minigan.ops import reductions as R
 
-SEEDS = st.integers(0, 2**32 - 1)
-NONEMPTY_DIMS = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)
+from op_checks import (GRAD, GRADGRAD, NONEMPTY_DIMS, SEEDS, assert_zero_dim_cases_pass,
+                       normal)
 
-GRAD = settings(max_examples=25, deadline=None)
-GRADGRAD = settings(max_examples=15, deadline=None)
-
-
-def normal(seed, shape):
-    return np.random.default_rng(seed).uniform(-2.0, 2.0, shape)
 
 def distinct(seed, shape):
     """Values at least 0.1 apart, so a maximum has a single winner."""
@@ -241,11 +235,4 @@ def zero_dim_cases():
 
 def test_zero_dim_tensors():
     """Every operation on 0-d inputs (NumPy ufuncs return scalars there, not 0-d arrays)."""
-    failures = []
-    for name, fn, inputs in zero_dim_cases():
-        for check in (gradcheck, gradgradcheck):
-            try:
-                check(fn, inputs)
-            except Exception as error:  # collect them all: the message lists every broken op
-                failures.append(f"{check.__name__} {name}: {type(error).__name__}")
-    assert not failures, "\n".join(failures)
+    assert_zero_dim_cases_pass(zero_dim_cases())

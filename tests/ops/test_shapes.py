@@ -4,7 +4,7 @@ Gradients by finite differences over drawn shapes, and the memory order of a res
 (the path a flattened convolution output takes).
 """
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -12,16 +12,8 @@ import minigan as mg
 from minigan.gradcheck import gradcheck, gradgradcheck
 from minigan.ops import shapes as S
 
-SEEDS = st.integers(0, 2**32 - 1)
-SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
-NONEMPTY_DIMS = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)
-
-GRAD = settings(max_examples=25, deadline=None)
-GRADGRAD = settings(max_examples=15, deadline=None)
-
-
-def normal(seed, shape):
-    return np.random.default_rng(seed).uniform(-2.0, 2.0, shape)
+from op_checks import (GRAD, GRADGRAD, NONEMPTY_DIMS, SEEDS, SHAPES,
+                       assert_zero_dim_cases_pass, normal)
 
 
 # ---------------------------------------------------------------- shapes
@@ -130,11 +122,4 @@ def zero_dim_cases():
 
 def test_zero_dim_tensors():
     """Every operation on 0-d inputs (NumPy ufuncs return scalars there, not 0-d arrays)."""
-    failures = []
-    for name, fn, inputs in zero_dim_cases():
-        for check in (gradcheck, gradgradcheck):
-            try:
-                check(fn, inputs)
-            except Exception as error:  # collect them all: the message lists every broken op
-                failures.append(f"{check.__name__} {name}: {type(error).__name__}")
-    assert not failures, "\n".join(failures)
+    assert_zero_dim_cases_pass(zero_dim_cases())
