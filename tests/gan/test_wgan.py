@@ -57,6 +57,24 @@ def test_each_paper_s_settings(penalty, arch):
         assert model.clip_value == 0.01
 
 
+@pytest.mark.parametrize("penalty, optimizer", [("clip", "adam"), ("gp", "rmsprop")])
+def test_one_optimiser_for_both_penalties(penalty, optimizer):
+    # Lesson 12 compares clipping and the penalty with the same optimiser.
+    minigan.manual_seed(0)
+    model = _tiny(penalty, "mlp", optimizer=optimizer)
+    kind = {"adam": "Adam", "rmsprop": "RMSprop"}[optimizer]
+    assert {type(opt).__name__ for opt in model.optimizers.values()} == {kind}
+    assert build_model("wgan", model.config).config["optimizer"] == optimizer
+    before = model.D.state_dict()
+    model.update((_images(4, "mlp"),), update_generator=True)
+    if penalty == "clip":  # clipped after the step, whatever the optimiser
+        assert max(float(abs(p).max().item()) for p in model.D.parameters()) <= 0.01
+    assert any((before[k] != v).any() for k, v in model.D.state_dict().items())
+    with pytest.raises(ValueError, match=r"WGAN: optimizer must be one of \('rmsprop', 'adam'\)"
+                                         r".*got 'sgd'"):
+        WGAN(penalty=penalty, optimizer="sgd")
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="penalty"):
         WGAN(penalty="spectral")

@@ -20,6 +20,9 @@ it is near its optimum when the generator asks it for directions:
   interpolates of real and fake samples (lambda = 10); Adam(lr=1e-4, betas=(0.5, 0.9)). The
   penalty is per sample, so the critic uses no batch norm (which would couple the samples of a
   batch): layer norm in the convolutional critic, nothing in the MLP one.
+
+``optimizer="adam"`` (or ``"rmsprop"``) overrides the paper's choice, so that the two ways of
+keeping f Lipschitz can be compared with one optimiser (lesson 12).
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ from minigan.gan.recipe import check_recipe
 
 ARCHS = ("mlp", "dcgan")
 PENALTIES = WassersteinGame.PENALTIES
+OPTIMIZERS = ("rmsprop", "adam")
 # Each penalty's optimiser settings from its paper.
 DEFAULTS = {"clip": dict(lr=5e-5, betas=None, clip_value=0.01),
             "gp": dict(lr=1e-4, betas=(0.5, 0.9), gp_weight=10.0)}
@@ -73,7 +77,9 @@ class WGAN(GANModel):
         g_hidden, d_hidden: MLP widths; ``width``: the conv nets' base channel count.
         image_shape: (C, H, W).
         lr: learning rate (default: 5e-5 for clip, 1e-4 for gp).
-        betas: Adam's betas for gp (default (0.5, 0.9)); clip uses RMSprop and ignores them.
+        betas: Adam's betas (default (0.5, 0.9)); RMSprop ignores them.
+        optimizer: ``"rmsprop"`` or ``"adam"`` for both networks; None (the default) takes each
+            paper's: RMSprop for clip, Adam for gp.
         k: critic updates per generator update (5).
         clip_value: c of the clipping (0.01).
         gp_weight: lambda of the gradient penalty (10).
@@ -88,7 +94,7 @@ class WGAN(GANModel):
                  g_hidden=(256, 512, 1024), d_hidden=(512, 256), width: int = 64,
                  image_shape=(1, 28, 28), lr: float | None = None, betas=None, k: int = 5,
                  clip_value: float = 0.01, gp_weight: float = 10.0, n_fixed: int = 64,
-                 device=None, recipe: dict | None = None):
+                 device=None, recipe: dict | None = None, optimizer: str | None = None):
         if penalty not in PENALTIES:
             raise ValueError(f"WGAN: penalty must be one of {PENALTIES}, got {penalty!r}")
         if arch not in ARCHS:
@@ -96,6 +102,10 @@ class WGAN(GANModel):
         if clip_value <= 0 or gp_weight < 0:
             raise ValueError(f"WGAN: clip_value must be positive and gp_weight non-negative, "
                              f"got {clip_value} and {gp_weight}")
+        optimizer = optimizer or ("rmsprop" if penalty == "clip" else "adam")
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"WGAN: optimizer must be one of {OPTIMIZERS} (or None, for the "
+                             f"paper's), got {optimizer!r}")
         recipe = check_recipe("WGAN", recipe)
         self.game = WassersteinGame(penalty, clip_value, gp_weight)
         lr = DEFAULTS[penalty]["lr"] if lr is None else lr
@@ -104,7 +114,7 @@ class WGAN(GANModel):
                               g_hidden=list(g_hidden), d_hidden=list(d_hidden), width=width,
                               image_shape=list(image_shape), lr=lr, betas=list(betas), k=k,
                               clip_value=clip_value, gp_weight=gp_weight, n_fixed=n_fixed,
-                              recipe=recipe),
+                              recipe=recipe, optimizer=optimizer),
                          k=k, device=device)
         self.penalty, self.arch = penalty, arch
         self.clip_value, self.gp_weight = clip_value, gp_weight
@@ -116,12 +126,13 @@ class WGAN(GANModel):
             G = dcgan_generator(latent_dim, width, image_shape)
             D = (dcgan_discriminator(width, image_shape) if penalty == "clip"
                  else conv_critic_gp(width, image_shape))
-        if penalty == "clip":
+        if optimizer == "rmsprop":
             self.set_networks(G, D, lambda params, lr: optim.RMSprop(params, lr=lr), lr, n_fixed)
-            losses.clip_weights(self.D, clip_value)  # start inside the constraint
         else:
             self.set_networks(G, D, lambda params, lr: optim.Adam(params, lr=lr, betas=betas),
                               lr, n_fixed)
+        if penalty == "clip":
+            losses.clip_weights(self.D, clip_value)  # start inside the constraint
 
     def update(self, batch, update_generator: bool) -> dict:
         """The critic's step (the game's loss, its penalty, then clipping if that is how this
