@@ -301,3 +301,26 @@ def test_backward_once_equals_the_differentiable_backward(kernel_name, float64):
                 if a is not None:
                     np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12,
                                                err_msg=f"{name}: gradient of shape {leaf.shape}")
+
+
+@pytest.mark.parametrize("forward_set, backward_set", [("fast", "reference"),
+                                                       ("reference", "fast")])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_backward_after_the_kernels_changed_uses_what_its_forward_kept(
+        forward_set, backward_set, create_graph, float64):
+    # A convolution keeps its columns for the weight's gradient, in its own set's layout.
+    rng = np.random.default_rng(1)
+    conv, deconv = nn.Conv2d(2, 3, 3, stride=2, padding=1), nn.ConvTranspose2d(3, 2, 4, 2, 1)
+    x = mg.tensor(rng.standard_normal((2, 2, 6, 5)), requires_grad=True)
+    leaves = [x, conv.weight, deconv.weight]
+    expected = None
+    for switch in (False, True):
+        with kernels.using(forward_set):
+            loss = (deconv(F.leaky_relu(conv(x), 0.2)) ** 2).sum()
+        with kernels.using(backward_set if switch else forward_set):
+            grads = mg.autograd.grad(loss, leaves, create_graph=create_graph)
+        grads = [g.numpy() for g in grads]
+        if expected is None:
+            expected = grads
+        for a, b in zip(grads, expected):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
