@@ -226,10 +226,13 @@ def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int
     ok = pool_conf >= confidence
     if digit is not None:
         ok &= pool_digits != digit
+    else:  # a digit needs a direction learnt on other digits
+        ok &= np.isin(pool_digits, [d for d in np.unique(pool_digits) if set(diffs) - {int(d)}])
     idx = _round_robin(np.flatnonzero(ok), pool_digits)[:bases]
     if len(idx) < rows:
         raise ValueError(f"{name}: only {len(idx)} of {len(pool)} fresh samples are read with "
-                         f"confidence >= {confidence} as a digit to move; lower confidence")
+                         f"confidence >= {confidence} as a digit other than those the direction "
+                         f"was learnt on ({sorted(diffs)}); need rows={rows}")
     base_codes, base_digits = pool[idx], pool_digits[idx]
     directions = {}
     for d in np.unique(base_digits):

@@ -158,3 +158,43 @@ def test_direction_on_a_tiny_untrained_dcgan_is_deterministic_under_a_seed():
     assert v1.shape == (5,) and np.isfinite(v1).all()
     np.testing.assert_array_equal(v1, v2)
     assert not np.array_equal(v1, v3)
+
+
+def test_the_dcgan_example_draws_the_attribute_figure(tmp_path, monkeypatch, capsys):
+    """examples/dcgan_mnist.py's latent pictures on a tiny untrained DCGAN: with a judge that
+    reads digits, arithmetic.png and one line per attribute; with the shipped judge, which
+    reads none of an untrained generator's blobs confidently, one line saying why not."""
+    import importlib.util
+    import os
+
+    import minigan.metrics
+    from minigan.gan.models.dcgan import DCGAN
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location(
+        "example_dcgan_attributes", os.path.join(root, "examples", "dcgan_mnist.py"))
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    monkeypatch.setitem(example.ARITHMETIC, "n", 100)
+    minigan.manual_seed(0)
+    model = DCGAN(latent_dim=5, g_width=2, d_width=2, n_fixed=2)
+
+    def hash_judge(images):  # untrained blobs all look alike: a digit from their pixel sum
+        digit = images.reshape(len(images), -1).sum(axis=1) % 5
+        return np.eye(10)[digit] * 0.95 + 0.005
+
+    monkeypatch.setattr(minigan.metrics, "predict_proba", hash_judge)
+    written = example.latent_pictures(model, str(tmp_path), "mnist", 0.5)
+    assert str(tmp_path / "arithmetic.png") in written
+    assert (tmp_path / "arithmetic.png").is_file()
+    out = capsys.readouterr().out
+    assert "thicker: " in out and "slanted further right: " in out and "(step x0.5)" in out
+
+    monkeypatch.undo()
+    monkeypatch.setitem(example.ARITHMETIC, "n", 100)
+    (tmp_path / "arithmetic.png").unlink()
+    written = example.latent_pictures(model, str(tmp_path), "mnist", 1.0)
+    assert not (tmp_path / "arithmetic.png").exists()
+    assert "(no arithmetic figure: attribute_arithmetic: too few samples" in \
+        capsys.readouterr().out
+    assert len(written) == 2  # the interpolation strips are still drawn
