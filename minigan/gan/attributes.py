@@ -196,7 +196,7 @@ def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int
         standard deviation over real digits (``reference``: real images, or the spread itself
         as a number; by default :func:`data_spread` on the bundled digits);
         ``kept``: the share of bases the judge reads as the same digit at +1 as at 0;
-        ``steps``, ``images`` (rows, len(steps), C, H, W) for the figure, ``values``
+        ``change_by_step`` and ``kept_by_step``: the same at every step; ``steps``, ``images`` (rows, len(steps), C, H, W) for the figure, ``values``
         (bases, len(steps)) the attribute at every step, ``digits`` the bases' digits,
         ``spread``, ``attribute``, ``direction`` (the direction over all digits, scaled).
     With ``path``, the figure (rows: bases of different digits; columns: the multiples) is
@@ -246,16 +246,15 @@ def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int
     values = measure(images, attribute).reshape(len(grid), -1).T  # (bases, steps)
     at0, at1 = grid.index(0.0), grid.index(1.0)
     per_image = len(base_codes)
-    start, end = (slice(k * per_image, (k + 1) * per_image) for k in (at0, at1))
-    read0, _ = _read(images[start], predict)
-    read1, _ = _read(images[end], predict)
+    reads = _read(images, predict)[0].reshape(len(grid), per_image).T  # (bases, steps)
+    kept = (reads == reads[:, [at0]]).mean(axis=0)
+    moved = (values - values[:, [at0]]).mean(axis=0) / spread
     cols = [grid.index(t) for t in steps]
-    shape = images.shape[1:]
-    by_step = images.reshape(len(grid), per_image, *shape)
+    by_step = images.reshape(len(grid), per_image, *images.shape[1:])
     result = {
         "attribute": attribute, "steps": steps, "scale": float(scale),
-        "change": float(np.mean(values[:, at1] - values[:, at0]) / spread),
-        "kept": float(np.mean(read0 == read1)),
+        "change": float(moved[at1]), "kept": float(kept[at1]),
+        "change_by_step": moved[cols], "kept_by_step": kept[cols],
         "spread": spread, "digits": base_digits, "values": values[:, cols],
         "images": np.stack([by_step[c, :rows] for c in cols], axis=1),
         "direction": scale * everywhere, "bases": per_image,
