@@ -150,8 +150,9 @@ def survey(model, n: int = 4000, seed: int = 0, predict=None) -> dict:
 
 
 def attribute_direction(model, attribute: str, digit: int | None = None, n: int = 4000,
-                        quantile: float = 0.1, seed: int = 0, confidence: float = 0.9,
-                        exclude=(), predict=None, survey_=None) -> np.ndarray:
+                        quantile: float = 0.2, seed: int = 0, confidence: float = 0.9,
+                        exclude=(), keep_digits: bool = True, predict=None,
+                        survey_=None) -> np.ndarray:
     """The latent direction (d,) that makes ``model``'s digits gain ``attribute``.
 
     Among ``n`` samples (see :func:`survey`) that the judge reads as one digit with probability
@@ -161,6 +162,13 @@ def attribute_direction(model, attribute: str, digit: int | None = None, n: int 
     ``digit`` keeps a single digit's difference; ``exclude`` leaves digits out (to apply the
     direction to those digits without having learnt it on them). A digit needs at least two
     samples on each side to count.
+
+    ``keep_digits``: remove from each difference its components along the digits' mean codes
+    (each digit's mean code minus the mean of those means, among the confident samples). Thick
+    samples lie a little towards the 0s' codes and slanted ones towards the 1s', even within a
+    digit; without those components the direction changes the digit less often for the same
+    change of the attribute (on the default DCGAN run, at +0.35 of the data's spread, the
+    judge keeps the digit in about 93% rather than 89% of samples; see the README).
 
     Args:
         model: a GAN model with ``sample(noise=...)`` and a ``latent_dim`` (or
@@ -173,15 +181,16 @@ def attribute_direction(model, attribute: str, digit: int | None = None, n: int 
     attribute = _check_attribute(attribute, "attribute_direction")
     _check_quantile(quantile, "attribute_direction")
     s = survey_ if survey_ is not None else survey(model, n, seed, predict)
-    diffs = _differences(s, attribute, quantile, confidence)
+    diffs = _differences(s, attribute, quantile, confidence, keep_digits)
     keep = {digit} if digit is not None else None
     return _combine(diffs, "attribute_direction", keep=keep, exclude=set(exclude),
                     confidence=confidence)
 
 
 def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int = 4000,
-                         quantile: float = 0.1, seed: int = 0, confidence: float = 0.9,
-                         scale: float = 1.0, steps=STEPS, rows: int = 8, bases: int = 200,
+                         quantile: float = 0.2, seed: int = 0, confidence: float = 0.9,
+                         scale: float = 1.0, keep_digits: bool = True, steps=STEPS,
+                         rows: int = 8, bases: int = 200,
                          reference=None, path=None, predict=None, survey_=None) -> dict:
     """Add multiples of :func:`attribute_direction` to codes of other digits; measure and draw.
 
@@ -190,6 +199,8 @@ def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int
     the direction learnt on the *other* nine digits (``exclude={d}``); with a ``digit``, only
     samples of other digits are bases and they all move along that digit's direction. The step
     is ``scale`` times the direction (``scale`` 1: the full gap between the quantiles' means).
+    ``quantile``, ``confidence``, ``keep_digits``, ``seed``, ``predict``, ``survey_`` as for
+    :func:`attribute_direction`.
 
     Returns a dict:
         ``change``: the attribute's mean change between the multiples 0 and +1, divided by its
@@ -211,7 +222,7 @@ def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int
     if rows < 1 or bases < rows:
         raise ValueError(f"{name}: need 1 <= rows <= bases, got rows={rows}, bases={bases}")
     s = survey_ if survey_ is not None else survey(model, n, seed, predict)
-    diffs = _differences(s, attribute, quantile, confidence)
+    diffs = _differences(s, attribute, quantile, confidence, keep_digits)
     if reference is None or not np.isscalar(reference):
         spread = data_spread(attribute, reference)
     else:
@@ -325,10 +336,13 @@ def _read(images: np.ndarray, predict):
     return proba.argmax(axis=1), proba.max(axis=1)
 
 
-def _differences(s: dict, attribute: str, quantile: float, confidence: float) -> dict:
-    """{digit: (top-quantile mean code - bottom-quantile mean code, samples per side)}."""
+def _differences(s: dict, attribute: str, quantile: float, confidence: float,
+                 keep_digits: bool = False) -> dict:
+    """{digit: (top-quantile mean code - bottom-quantile mean code, samples per side)}, each
+    difference orthogonal to the span of the digits' mean codes if ``keep_digits``."""
     values = measure(s["images"], attribute)
     sure = s["confidence"] >= confidence
+    span = _digit_span(s, sure) if keep_digits else None
     out = {}
     for d in np.unique(s["digits"][sure]):
         idx = np.flatnonzero(sure & (s["digits"] == d))
@@ -336,9 +350,22 @@ def _differences(s: dict, attribute: str, quantile: float, confidence: float) ->
         if k < 2:
             continue
         order = idx[np.argsort(values[idx], kind="stable")]
-        out[int(d)] = (s["codes"][order[-k:]].mean(axis=0) - s["codes"][order[:k]].mean(axis=0),
-                       k)
+        diff = s["codes"][order[-k:]].mean(axis=0) - s["codes"][order[:k]].mean(axis=0)
+        if span is not None:
+            diff = diff - span @ (span.T @ diff)
+        out[int(d)] = (diff, k)
     return out
+
+
+def _digit_span(s: dict, sure: np.ndarray):
+    """An orthonormal basis (d, m) of the offsets of the digits' mean codes from their mean,
+    or None with fewer than two digits."""
+    digits = np.unique(s["digits"][sure])
+    if len(digits) < 2:
+        return None
+    means = np.stack([s["codes"][sure & (s["digits"] == d)].mean(axis=0) for d in digits])
+    basis, r, _ = np.linalg.svd((means - means.mean(axis=0)).T, full_matrices=False)
+    return basis[:, r > 1e-10 * max(r.max(), 1e-300)]
 
 
 def _combine(diffs: dict, name: str, keep=None, exclude=(), confidence=0.9) -> np.ndarray:

@@ -112,15 +112,28 @@ def fake_judge(images):
 def test_direction_finds_the_coordinates_that_draw_the_attribute():
     model = BarsFromCodes()
     for name, axis in (("thickness", 0), ("slant", 1)):
-        v = attributes.attribute_direction(model, name, n=400, quantile=0.2, predict=fake_judge)
+        v = attributes.attribute_direction(model, name, n=400, quantile=0.2, predict=fake_judge,
+                                           keep_digits=False)
         assert v.shape == (6,)
         assert np.argmax(np.abs(v)) == axis and v[axis] > 1.0, v
     # Within one digit only, and without a digit: both work, and differ.
     one = attributes.attribute_direction(model, "thickness", digit=0, n=400, quantile=0.2,
-                                         predict=fake_judge)
+                                         predict=fake_judge, keep_digits=False)
     assert one[0] > 1.0
     with pytest.raises(ValueError, match="attribute_direction: too few samples of digit 7"):
         attributes.attribute_direction(model, "thickness", digit=7, n=400, predict=fake_judge)
+
+
+def test_keep_digits_makes_the_direction_orthogonal_to_the_digits_mean_codes():
+    model = BarsFromCodes()
+    s = attributes.survey(model, n=400, predict=fake_judge)
+    v = attributes.attribute_direction(model, "thickness", quantile=0.2, survey_=s)
+    means = np.stack([s["codes"][s["digits"] == d].mean(axis=0) for d in range(5)])
+    np.testing.assert_allclose((means - means.mean(axis=0)) @ v, 0, atol=1e-10)
+    # Without a judge there is one group of samples, and nothing to remove.
+    plain = attributes.attribute_direction(model, "thickness", n=400, quantile=0.2,
+                                           predict=False)
+    assert np.argmax(np.abs(plain)) == 0
 
 
 def test_arithmetic_moves_the_attribute_keeps_the_digit_and_draws_the_figure(tmp_path):
@@ -129,7 +142,7 @@ def test_arithmetic_moves_the_attribute_keeps_the_digit_and_draws_the_figure(tmp
     real = np.concatenate([bar(w) for w in (2, 3, 4)])
     out = attributes.attribute_arithmetic(model, "thickness", n=400, quantile=0.2, rows=4,
                                           bases=20, reference=real, path=path,
-                                          predict=fake_judge)
+                                          predict=fake_judge, keep_digits=False)
     assert out["images"].shape == (4, len(attributes.STEPS), 1, 28, 28)
     assert out["values"].shape == (20, len(attributes.STEPS))
     assert (np.diff(out["values"].mean(axis=0)) > 0).all()  # thicker column after column
@@ -138,7 +151,8 @@ def test_arithmetic_moves_the_attribute_keeps_the_digit_and_draws_the_figure(tmp
     assert "thicker: +" in attributes.describe(out)
     # The two attributes side by side in one figure.
     slanted = attributes.attribute_arithmetic(model, "slant", n=400, quantile=0.2, rows=4,
-                                              bases=20, reference=0.1, predict=fake_judge)
+                                              bases=20, reference=0.1, predict=fake_judge,
+                                              keep_digits=False)
     assert slanted["change"] > 0
     both = tmp_path / "both.png"
     attributes.save_attribute_figure([out, slanted], both)
@@ -184,16 +198,16 @@ def test_the_dcgan_example_draws_the_attribute_figure(tmp_path, monkeypatch, cap
         return np.eye(10)[digit] * 0.95 + 0.005
 
     monkeypatch.setattr(minigan.metrics, "predict_proba", hash_judge)
-    written = example.latent_pictures(model, str(tmp_path), "mnist", 0.5)
+    written = example.latent_pictures(model, str(tmp_path), "mnist", (0.5, 0.25))
     assert str(tmp_path / "arithmetic.png") in written
     assert (tmp_path / "arithmetic.png").is_file()
     out = capsys.readouterr().out
-    assert "thicker: " in out and "slanted further right: " in out and "(step x0.5)" in out
+    assert "thicker: " in out and "slanted further right: " in out and "(step x0.5)" in out and "(step x0.25)" in out
 
     monkeypatch.undo()
     monkeypatch.setitem(example.ARITHMETIC, "n", 100)
     (tmp_path / "arithmetic.png").unlink()
-    written = example.latent_pictures(model, str(tmp_path), "mnist", 1.0)
+    written = example.latent_pictures(model, str(tmp_path), "mnist", (1.0, 1.0))
     assert not (tmp_path / "arithmetic.png").exists()
     assert "(no arithmetic figure: attribute_arithmetic: too few samples" in \
         capsys.readouterr().out
