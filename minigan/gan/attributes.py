@@ -167,8 +167,9 @@ def attribute_direction(model, attribute: str, digit: int | None = None, n: int 
     (each digit's mean code minus the mean of those means, among the confident samples). Thick
     samples lie a little towards the 0s' codes and slanted ones towards the 1s', even within a
     digit; without those components the direction changes the digit less often for the same
-    change of the attribute (on the default DCGAN run, at +0.35 of the data's spread, the
-    judge keeps the digit in about 93% rather than 89% of samples; see the README).
+    change of the attribute (on the default DCGAN run, thickening by +0.34 of the data's
+    spread, the judge kept the digit in 96% of 200 samples, against 90% without; see the
+    README).
 
     Args:
         model: a GAN model with ``sample(noise=...)`` and a ``latent_dim`` (or
