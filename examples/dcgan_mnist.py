@@ -49,17 +49,18 @@ from minigan.gan.models.dcgan import DCGAN  # noqa: E402
 # Run length in iterations (batches). Measured on a 2-core x86 server at batch 64: one epoch
 # of the bundled digits (78 steps) takes 7-14 s when the machine is quiet (0.09-0.18 s a step)
 # and up to 3 minutes when other jobs share the cores. 2,000 iterations (26 epochs) take 4-6
-# minutes on a quiet machine, plus ~35 s for the judge's 10,000 samples and 4 s for the latent
-# pictures; the reference run (load average 5-10 throughout) took 29 minutes and scored 54.5%
-# confident samples, 10/10 digits, classifier FID 141 (after 10 epochs: 38%, 10/10, 191).
+# minutes on a quiet machine, plus ~35 s for the judge's 10,000 samples and ~30 s for the latent
+# pictures (mostly the 16,000 samples the attribute arithmetic surveys); the reference run
+# (load average 5-10 throughout) took 29 minutes and scored 54.5% confident samples, 10/10
+# digits, classifier FID 141 (after 10 epochs: 38%, 10/10, 191).
 DEFAULT_ITERATIONS = 2000
 
 # Attribute arithmetic (minigan/gan/attributes.py): the samples surveyed for the directions,
 # the share of each digit's samples at either end, and each attribute's step ("+1" adds that
 # many times the gap between the ends' mean codes). Chosen on the default run's checkpoint with
-# seed 0's samples and checked on seeds 1-3: at +1 the strokes thicken by about 0.3-0.4 of
-# real digits' spread and slant by as much, the judge keeping the digit in 92-96% of samples
-# (README, "Attribute arithmetic"). Slant moves with a third of the step thickness needs.
+# seeds 0-3 of its samples; on seeds 4-7 (1,000 samples moved each) the strokes thickened by
+# 0.36-0.40 of real digits' spread with the digit kept in 91-95% of samples, and slant grew by
+# 0.33-0.36 spreads, kept in 94-96% (README, "Attribute arithmetic").
 ARITHMETIC = {"n": 16000, "quantile": 0.2, "scale": {"thickness": 1.4, "slant": 0.55}}
 
 

@@ -10,8 +10,9 @@ sorted by a measurement instead of by hand, and whether the arithmetic worked is
 * :func:`stroke_thickness` and :func:`slant` measure a batch of images;
 * :func:`attribute_direction`: sample many codes, measure each image, and take the mean code of
   the top ``quantile`` minus the mean code of the bottom ``quantile``, **within each digit** the
-  judge reads (so that the direction does not also turn 1s into 0s: 0s are thicker than 1s on
-  average, 1s slant more than 0s), then average those differences over the digits;
+  judge reads (so that the direction does not also turn 1s into 0s: in real MNIST 0s are
+  thicker than 1s on average, and 1s and 5s slant more than 6s and 9s), then average those
+  differences over the digits;
 * :func:`attribute_arithmetic`: add multiples of the direction to the codes of samples of digits
   that did *not* build it, draw rows (samples) by columns (multiples), and report how far the
   attribute moved between the multiples 0 and +1, in units of its spread (standard deviation) in
@@ -30,8 +31,7 @@ from minigan.viz import image_grid, save_figure, to_uint8
 
 ATTRIBUTES = ("thickness", "slant")
 STEPS = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5)
-WORDS = {"thickness": ("thicker", "stroke thickness (ink / half its outline), pixels"),
-         "slant": ("slanted further right", "slant (horizontal shift per row upwards)")}
+WORDS = {"thickness": "thicker", "slant": "slanted further right"}  # what +1 does
 
 
 # ---------------------------------------------------------------- measurements
@@ -164,10 +164,10 @@ def attribute_direction(model, attribute: str, digit: int | None = None, n: int 
     samples on each side to count.
 
     ``keep_digits``: remove from each difference its components along the digits' mean codes
-    (each digit's mean code minus the mean of those means, among the confident samples). Thick
-    samples lie a little towards the 0s' codes and slanted ones towards the 1s', even within a
-    digit; without those components the direction changes the digit less often for the same
-    change of the attribute (on the default DCGAN run, thickening by +0.34 of the data's
+    (each digit's mean code minus the mean of those means, among the confident samples): part
+    of a within-digit difference still points along the directions that tell digits apart,
+    and without it the direction changes the digit less often for the same change of the
+    attribute (on the default DCGAN run, thickening by +0.34 of the data's
     spread, the judge kept the digit in 96% of 200 samples, against 90% without; see the
     README).
 
@@ -208,9 +208,11 @@ def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int
         standard deviation over real digits (``reference``: real images, or the spread itself
         as a number; by default :func:`data_spread` on the bundled digits);
         ``kept``: the share of bases the judge reads as the same digit at +1 as at 0;
-        ``change_by_step`` and ``kept_by_step``: the same at every step; ``steps``, ``images`` (rows, len(steps), C, H, W) for the figure, ``values``
-        (bases, len(steps)) the attribute at every step, ``digits`` the bases' digits,
-        ``spread``, ``attribute``, ``direction`` (the direction over all digits, scaled).
+        ``change_by_step`` and ``kept_by_step``: the same at every step; ``steps``;
+        ``images`` (rows, len(steps), C, H, W) for the figure; ``values`` (bases, len(steps))
+        the attribute at every step; ``digits`` the bases' digits; ``spread``; ``attribute``;
+        ``direction`` (the direction over all digits, scaled); ``bases``; ``learnt_on``, the
+        digits that had enough samples to give a direction.
     With ``path``, the figure (rows: bases of different digits; columns: the multiples) is
     saved there (see :func:`save_attribute_figure`).
     """
@@ -280,7 +282,7 @@ def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int
 def describe(result: dict) -> str:
     """One line for a result of :func:`attribute_arithmetic`, e.g. ``thicker: +0.45 of the
     data's spread, digit kept in 94% of rows``."""
-    word = WORDS[result["attribute"]][0]
+    word = WORDS[result["attribute"]]
     return (f"{word}: {result['change']:+.2f} of the data's spread, digit kept in "
             f"{result['kept']:.0%} of {result['bases']} rows (step x{result['scale']:g})")
 
@@ -307,7 +309,7 @@ def save_attribute_figure(results, path) -> str:
         ax.set_yticks([2 + (h + 2) * i + h / 2 for i in range(rows)])
         ax.set_yticklabels([str(d) if d >= 0 else "" for d in r["digits"][:rows]], fontsize=8)
         ax.tick_params(length=0)
-        ax.set_xlabel(f"multiples of the {WORDS[r['attribute']][0]!r} direction", fontsize=8)
+        ax.set_xlabel(f"multiples of the {WORDS[r['attribute']]!r} direction", fontsize=8)
         ax.set_title(f"{r['attribute']}: {r['change']:+.2f} sd at +1\n"
                      f"digit kept in {r['kept']:.0%} of {r['bases']}", fontsize=9)
     fig.tight_layout()
