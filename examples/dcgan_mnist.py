@@ -111,7 +111,8 @@ def latent_pictures(model, out_dir: str, dataset: str, scales) -> list[str]:
         print(f"(no arithmetic figure: {err})")
         return written
     except ValueError as err:  # too few samples the judge reads confidently (a poor generator)
-        print(f"(no arithmetic figure: {err})")
+        print(f"(no arithmetic figure: {err}; a generator trained longer draws digits the "
+              f"judge can read)")
         return written
     for result in results:
         print(attributes.describe(result))
