@@ -329,7 +329,11 @@ print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 # of hand-picked faces from a much better model.
 #
 # `minigan.gan.latent.vector_arithmetic(model, 7, 1, 9)` does the same with groups chosen by
-# digit, and the example `examples/dcgan_mnist.py` saves both pictures after its run.
+# digit. `minigan.gan.attributes` goes further, as the paper did with smiles and glasses: it
+# measures stroke thickness and slant on every sample, learns each direction within each
+# digit, adds it to samples of *other* digits, and reports how far the attribute moved (in
+# units of its spread in real digits) and how often the judge still reads the same digit;
+# `examples/dcgan_mnist.py` saves that figure (`arithmetic.png`) after its run.
 #
 # ## Exercises
 #

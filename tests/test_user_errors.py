@@ -216,7 +216,8 @@ CASES = [
     ("dcgan_mnist.py", "--dataset fashion --out {tmp}/r5", "could not download"),
     # ---- each image example's own flags
     ("dcgan_mnist.py", "--width 0", "expected a positive integer"),
-    ("dcgan_mnist.py", "--arithmetic 7 1 12", "--arithmetic"),
+    ("dcgan_mnist.py", "--arithmetic-scale 1 0", "expected a positive number"),
+    ("dcgan_mnist.py", "--arithmetic 7 1 9", "unrecognized arguments"),  # the old figure's flag
     ("dcgan_mnist.py", "--out {run}", "holds the checkpoint of an earlier run"),
     ("cgan_mnist.py", "--embed-dim 0", "expected a positive integer"),
     ("lsgan_mnist.py", "--k 0", "expected a positive integer"),

@@ -8,7 +8,9 @@ Two pictures that show a generator has learned a smooth map rather than memorise
 * :func:`vector_arithmetic`: the DCGAN paper's "smiling woman - neutral woman + neutral man =
   smiling man". Average the codes of a few samples of each of three groups A, B and C (the mean
   of a few codes is steadier than one), compute mean(A) - mean(B) + mean(C), and generate from
-  it and from small perturbations of it.
+  it and from small perturbations of it. On MNIST, :mod:`minigan.gan.attributes` does the
+  paper's attribute version instead (thicker strokes, more slant), with measured attributes and
+  numbers that say whether it worked.
 
 Paths between Gaussian codes. A straight line (``"linear"``) between two codes of N(0, I) in
 d = 100 dimensions passes close to the origin: its midpoint has norm about ||z|| / sqrt(2),
