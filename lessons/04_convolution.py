@@ -134,8 +134,8 @@ check(worst < 1e-12, f"the loop convolution equals F.conv2d (worst relative erro
 # (**im2col**): `cols[b, c, u, v, i, j]` $= x_\text{pad}[b, c, s i + u, s j + v]$, copied with
 # one strided slice per kernel offset $(u, v)$. Then the sum over $c, u, v$ is a single matrix
 # product with the weight. This is minigan's reference kernel, `minigan/kernels/reference.py`
-# (`im2col`, `conv2d`, and `col2im`, its adjoint, for the backward): about sixty lines with the
-# gradients. What minigan runs by default, `minigan/kernels/fast.py`, computes the same with a
+# (`im2col`, `conv2d`, and `col2im`, its adjoint, for the backward): under a hundred lines
+# with the gradients. What minigan runs by default, `minigan/kernels/fast.py`, computes the same with a
 # memory layout and threads chosen for speed; `mg.set_kernels("reference")` runs the plain one.
 
 # %%
