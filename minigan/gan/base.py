@@ -105,7 +105,9 @@ class GANModel:
     def begin_training(self, total_iterations: int | None) -> None:
         """Called by the trainer before its first epoch with the number of batches the whole
         run trains on (every epoch, those before a resume too), or None when the loader has no
-        length. The recipe's ``lr_decay`` schedules the rates over it."""
+        length. The recipe's ``lr_decay`` schedules the rates over it (so a run resumed with
+        more epochs than it was started with plans its decay over the new length: its rates
+        go back up to where that schedule puts them)."""
         self.total_iterations = total_iterations
 
     def noise(self, n: int) -> Tensor:
