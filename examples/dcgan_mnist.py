@@ -44,7 +44,7 @@ from minigan.commandline import positive_float, positive_int, run_main  # noqa: 
 from minigan.gan import attributes, latent  # noqa: E402
 from minigan.gan.examples import (add_recipe_arguments, example_parser,  # noqa: E402
                                   image_loader, recipe_of, run)
-from minigan.gan.models.dcgan import DCGAN  # noqa: E402
+from minigan.gan.models.dcgan import DCGAN, VARIANTS  # noqa: E402
 
 # Run length in iterations (batches). Measured on a 2-core x86 server at batch 64: one epoch
 # of the bundled digits (78 steps) takes 7-14 s when the machine is quiet (0.09-0.18 s a step)
@@ -72,6 +72,9 @@ def parse_args(argv=None):
                    help="generator loss: -log D(G(z)) or log(1 - D(G(z)))")
     p.add_argument("--width", type=positive_int, default=64,
                    help="channels of the 14x14 layers of G and D (the 7x7 ones have twice)")
+    p.add_argument("--variant", choices=tuple(VARIANTS), default="lecture",
+                   help="the networks: lecture (linear seed and read-out) or allconv "
+                        "(convolutions only; minigan/gan/models/dcgan.py shows both)")
     p.add_argument("--arithmetic-scale", type=positive_float, nargs=2,
                    default=tuple(ARITHMETIC["scale"].values()), metavar=("THICKNESS", "SLANT"),
                    help="steps of the attribute arithmetic: how many times the gap between the "
@@ -130,9 +133,10 @@ def main(argv=None) -> None:
         print("(no judge's figures for Fashion-MNIST: the judge recognises digits, not clothes)")
         args.eval_samples = 0
     model = DCGAN(g_width=args.width, d_width=args.width, lr=args.lr, k=args.k, loss=args.loss,
-                  device=args.device, recipe=recipe_of(args))
+                  device=args.device, recipe=recipe_of(args), variant=args.variant)
     history = run(model, loader, args, n_images,
-                  title=f"DCGAN ({args.dataset}, {args.loss} loss, width {args.width})")
+                  title=f"DCGAN ({args.dataset}, {args.variant}, {args.loss} loss, "
+                        f"width {args.width})")
     if history is None or history["epochs"]["loss_d"][-1] != history["epochs"]["loss_d"][-1]:
         return  # nothing trained, or it diverged to NaN: no latent space worth drawing
     print()

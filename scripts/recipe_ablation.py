@@ -3,6 +3,7 @@ set, then ask the judge about 10,000 samples.
 
     python scripts/recipe_ablation.py --model dcgan --recipe '{"ema": 0.999}' --seed 0
     python scripts/recipe_ablation.py --model vanilla --iterations 8000 --test ../shared/data/mnist
+    python scripts/recipe_ablation.py --model dcgan --variant allconv --recipe '{"lr_decay": 0.5}'
 
 Settings are chosen on the held-out digits (the last ``--holdout`` of each digit's bundled
 images, never trained on): the Fréchet distance printed as ``fid_holdout`` compares the samples
@@ -25,7 +26,7 @@ import minigan as mg
 from minigan.data import DataLoader, load_mnist, scale_to_unit_range
 from minigan.gan.ema import EMA
 from minigan.gan.models.conditional import ConditionalGAN
-from minigan.gan.models.dcgan import DCGAN
+from minigan.gan.models.dcgan import DCGAN, VARIANTS
 from minigan.gan.models.mlp import VanillaGAN
 from minigan.gan.trainer import train
 from minigan.metrics import evaluate_samples
@@ -62,6 +63,8 @@ def main(argv=None) -> int:
     p.add_argument("--model", choices=sorted(MODELS), default="dcgan")
     p.add_argument("--recipe", default="{}", help="the recipe as JSON (minigan.gan.recipe)")
     p.add_argument("--config", default="{}", help="other constructor arguments as JSON")
+    p.add_argument("--variant", choices=sorted(VARIANTS), default=None,
+                   help="the DCGAN's networks (minigan.gan.models.dcgan; default: lecture)")
     p.add_argument("--iterations", type=int, default=3000)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
@@ -78,7 +81,12 @@ def main(argv=None) -> int:
     images, labels, holdout = split_bundled(args.holdout)
     test_images = load_mnist(root=args.test, split="test")[0] if args.test else None
     mg.manual_seed(args.seed)
-    model = cls(**json.loads(args.config), recipe=json.loads(args.recipe))
+    config = json.loads(args.config)
+    if args.variant is not None:
+        if args.model != "dcgan":
+            p.error(f"--variant is an option of the dcgan model, not of {args.model}")
+        config["variant"] = args.variant
+    model = cls(**config, recipe=json.loads(args.recipe))
     extra = {decay: EMA(model.G, decay) for decay in args.extra_ema}
     train_step = model.train_step
 
@@ -99,7 +107,8 @@ def main(argv=None) -> int:
         train(model, loader, epochs, args.out or scratch, progress=False,
               checkpoint_every=max(1, epochs))
     minutes = (time.perf_counter() - began) / 60
-    base = {"model": args.model, "recipe": model.config["recipe"], "seed": args.seed,
+    base = {"model": args.model, "variant": model.config.get("variant", "lecture"),
+            "recipe": model.config["recipe"], "seed": args.seed,
             "iterations": epochs * len(loader), "minutes": round(minutes, 2)}
     generators = {"raw": None}
     if model.ema is not None:

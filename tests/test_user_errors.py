@@ -183,6 +183,8 @@ CASES = [
     ("cgan_mnist.py", "--label-smoothing 0.7", "--label-smoothing must be below 0.5"),
     ("wgan_mnist.py", "--r1 -1", "expected a number >= 0"),
     ("lsgan_mnist.py", "--augment flip", "flip"),
+    ("dcgan_mnist.py", "--lr-decay 1.5", "expected a number between 0 and 1"),
+    ("dcgan_mnist.py", "--variant conv", "invalid choice: 'conv'"),
     ("vanilla_mnist.py", "--lr nan", "expected a positive number"),
     ("vanilla_mnist.py", "--k 0", "expected a positive integer"),
     ("vanilla_mnist.py", "--epochs -1", "expected an integer >= 0"),

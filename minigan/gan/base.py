@@ -27,6 +27,7 @@ from minigan.checkpoint import prefixed, subtree
 from minigan.gan import losses
 from minigan.gan.augment import diff_augment
 from minigan.gan.ema import EMA
+from minigan.gan.recipe import lr_factor
 from minigan.viz import to_uint8
 
 FIXED_NOISE_KEY = "noise/fixed"
@@ -78,6 +79,8 @@ class GANModel:
         self.optimizers: dict = {}
         self.fixed_noise: Tensor | None = None
         self.ema: EMA | None = None
+        self.total_iterations: int | None = None  # the run's length, for the recipe's lr_decay
+        self._base_lrs: dict = {}  # optimizer name -> its rate before any decay
         self._logs: dict = {}
 
     # ---------------------------------------------------------------- what subclasses write
@@ -99,6 +102,14 @@ class GANModel:
         learning-rate schedule set their rates here from the epoch count alone, so a resumed
         run gets the rates an uninterrupted one would."""
 
+    def begin_training(self, total_iterations: int | None) -> None:
+        """Called by the trainer before its first epoch with the number of batches the whole
+        run trains on (every epoch, those before a resume too), or None when the loader has no
+        length. The recipe's ``lr_decay`` schedules the rates over it (so a run resumed with
+        more epochs than it was started with plans its decay over the new length: its rates
+        go back up to where that schedule puts them)."""
+        self.total_iterations = total_iterations
+
     def noise(self, n: int) -> Tensor:
         """``n`` latent vectors from minigan's seeded generator."""
         return randn(n, self.config["latent_dim"], device=self.device)
@@ -115,6 +126,7 @@ class GANModel:
         self.opt_d = optimizer(self.D.parameters(), recipe.get("lr_d") or lr)
         self.networks = {"G": self.G, "D": self.D}
         self.optimizers = {"G": self.opt_g, "D": self.opt_d}
+        self._base_lrs = {"G": lr, "D": recipe.get("lr_d") or lr}
         if recipe.get("ema"):
             self.ema = EMA(self.G, recipe["ema"])
         if n_fixed is not None:
@@ -223,12 +235,29 @@ class GANModel:
         """One batch of training; returns the latest value of every logged figure (the same
         keys for every batch, which is what the trainer's per-iteration history expects)."""
         update_generator = self.step % self.k == 0
+        decay = self.config.get("recipe", {}).get("lr_decay")
+        if decay:
+            self.decay_learning_rates(decay)
         logs = self.update(batch, update_generator=update_generator)
         if update_generator and self.ema is not None:
             self.ema.update(self.networks["G"])
         self.step += 1
         self._logs.update(logs)
         return dict(self._logs)
+
+    def decay_learning_rates(self, decay: float) -> None:
+        """Set both optimizers' rates for this step from the step count and the run's length
+        (:func:`minigan.gan.recipe.lr_factor`): nothing is carried from step to step, so a
+        resumed run of the same length gets exactly the rates of an uninterrupted one."""
+        if not self.total_iterations:
+            raise RuntimeError(f"{type(self).__name__}: recipe lr_decay {decay} decays the "
+                               "learning rates over the run's length, which is unknown: train "
+                               "with minigan.gan.train (on a loader with a length), or call "
+                               "model.begin_training(total_iterations) first")
+        factor = lr_factor(self.step, self.total_iterations, decay)
+        for name, base in self._base_lrs.items():
+            for group in self.optimizers[name].param_groups:
+                group["lr"] = base * factor
 
     def train(self, mode: bool = True) -> "GANModel":
         for net in self.networks.values():

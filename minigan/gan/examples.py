@@ -112,12 +112,15 @@ def add_recipe_arguments(parser) -> None:
                    help="train D towards 1 - S on real images (0: off; the BCE losses)")
     g.add_argument("--lr-d", type=positive_float, default=None,
                    help="D's own learning rate (two time-scale updates; default: --lr)")
+    g.add_argument("--lr-decay", type=fraction, default=None, metavar="SHARE",
+                   help="decay both learning rates linearly to 0 over this last share of the "
+                        "run (0: off; 0.5: the second half)")
 
 
 def recipe_of(args) -> dict:
     """The recipe the flags of :func:`add_recipe_arguments` ask for."""
     recipe = {}
-    for key in ("ema", "augment", "r1", "label_smoothing", "lr_d"):
+    for key in ("ema", "augment", "r1", "label_smoothing", "lr_d", "lr_decay"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
     if recipe.get("ema", 0) >= 1:

@@ -77,12 +77,13 @@ def resume_training(path, model) -> tuple[int, dict]:
     if info.get("name") != model.name:
         raise ValueError(f"checkpoint {os.fspath(path)!r} holds a {info.get('name')!r} model, "
                          f"not {model.name!r}")
-    if info.get("config") != model.config:
-        differ = sorted(k for k in set(info.get("config", {})) | set(model.config)
-                        if info.get("config", {}).get(k) != model.config.get(k))
+    saved = _with_recipe_defaults(info.get("config", {}))
+    if saved != model.config:
+        differ = sorted(k for k in set(saved) | set(model.config)
+                        if saved.get(k) != model.config.get(k))
         raise ValueError(f"checkpoint {os.fspath(path)!r} was trained with other settings; "
                          "resume with the same ones. Differences (checkpoint vs now): "
-                         + ", ".join(f"{k}: {info.get('config', {}).get(k)!r} vs "
+                         + ", ".join(f"{k}: {saved.get(k)!r} vs "
                                      f"{model.config.get(k)!r}" for k in differ))
     for key in ("epoch", "history", "rng_state"):
         if key not in meta:
@@ -91,6 +92,16 @@ def resume_training(path, model) -> tuple[int, dict]:
     model.load_state(arrays, meta.get("model_state", {}))
     backend.set_rng_state(meta["rng_state"])
     return int(meta["epoch"]), meta["history"]
+
+
+def _with_recipe_defaults(config: dict) -> dict:
+    """A checkpoint's config with every recipe setting: one written before a setting existed
+    trained without it (each setting's default is off), so it resumes as it was trained."""
+    if not isinstance(config.get("recipe"), dict):
+        return config
+    from minigan.gan.recipe import DEFAULTS
+
+    return {**config, "recipe": {**DEFAULTS, **config["recipe"]}}
 
 
 def _write_json(path: str, data) -> None:
@@ -183,6 +194,8 @@ def train(model, loader, epochs: int, out_dir, *, checkpoint_every: int = 1, res
             print(f"checkpoint {os.fspath(resume)!r} has already trained {start} epochs "
                   f"(asked for {epochs}): nothing to do")
     os.makedirs(os.path.join(out_dir, "samples"), exist_ok=True)
+    # The whole run's length (a resumed run's too), which the recipe's lr_decay plans over.
+    model.begin_training(epochs * len(loader) if hasattr(loader, "__len__") else None)
 
     for epoch in range(start + 1, epochs + 1):
         began = time.perf_counter()

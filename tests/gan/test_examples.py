@@ -101,3 +101,7 @@ def test_recipe_flags_reach_the_model(tmp_path, monkeypatch):
     args = module.parse_args(["--out", str(tmp_path / "b"), "--ema", "0.99", "--augment",
                               "cutout", "--r1", "0.5", "--lr-d", "4e-4"])
     assert recipe_of(args) == {"ema": 0.99, "augment": ["cutout"], "r1": 0.5, "lr_d": 4e-4}
+    assert args.variant == "lecture", "the default networks are the lecture's"
+    args = module.parse_args(["--out", str(tmp_path / "c"), "--lr-decay", "0.5", "--variant",
+                              "allconv"])
+    assert recipe_of(args) == {"lr_decay": 0.5} and args.variant == "allconv"

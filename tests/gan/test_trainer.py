@@ -32,12 +32,13 @@ def tiny_data(n=40):
     return images, labels
 
 
-def fresh_run(tmp_path, name, epochs, resume=None, seed=0, **model_kw):
+def fresh_run(tmp_path, name, epochs, resume=None, seed=0, train_kw=None, **model_kw):
     """What a new process does: seed, build the model and the loader, train."""
     minigan.manual_seed(seed)
     model = tiny_model(**model_kw)
     loader = DataLoader(tiny_data(), batch_size=8, shuffle=True, drop_last=False)
-    history = train(model, loader, epochs, tmp_path / name, resume=resume, progress=False)
+    history = train(model, loader, epochs, tmp_path / name, resume=resume, progress=False,
+                    **(train_kw or {}))
     return model, history
 
 

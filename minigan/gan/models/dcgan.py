@@ -17,6 +17,23 @@ For 28x28 MNIST (``width=64``, ``latent_dim=100``)::
        -> Conv2d(64, 128, 4, 2, 1) + BatchNorm2d + LeakyReLU(0.2)      (128, 7, 7)
        -> Flatten -> Linear(6272, 1)                                   a logit (or an LSGAN score)
 
+``variant="allconv"`` is the all-convolutional form common in DCGAN tutorials for 28x28
+digits (PyTorch's DCGAN example scaled down): the 7x7 seed is made, and read, by a convolution
+whose kernel covers the whole 7x7 map instead of by a linear layer::
+
+    G: z (100) as (100, 1, 1) -> ConvTranspose2d(100, 128, 7, 1, 0) + BatchNorm2d + ReLU
+                                                                       (128, 7, 7)
+       -> ConvTranspose2d(128, 64, 4, 2, 1) + BatchNorm2d + ReLU      (64, 14, 14)
+       -> ConvTranspose2d(64, 1, 4, 2, 1) + Tanh                       (1, 28, 28)
+    D: x (1, 28, 28) -> Conv2d(1, 64, 4, 2, 1) + LeakyReLU(0.2)        (64, 14, 14)
+       -> Conv2d(64, 128, 4, 2, 1) + BatchNorm2d + LeakyReLU(0.2)      (128, 7, 7)
+       -> Conv2d(128, 1, 7, 1, 0) -> Flatten                           a logit (N, 1)
+
+The arithmetic is the same (a 7x7 kernel over a 7x7 map is a dense layer), but there is no
+6,272-wide dense layer with batch norm over 6,272 features at G's input: G's first layer
+normalises 128 channels of 7x7 maps like its other layers, and every layer of both networks
+is a convolution, as the paper's guidelines ask.
+
 A kernel of 4 with stride 2 and padding 1 exactly halves (or doubles) the side, and every
 output pixel of a transposed convolution gets contributions from the same number (4) of
 kernel taps, which avoids the checkerboard pattern of a kernel of 3 at stride 2.
@@ -77,6 +94,38 @@ def dcgan_discriminator(width: int = 64, image_shape=(1, 28, 28)) -> nn.Sequenti
     return dcgan_init_(net)
 
 
+def allconv_generator(latent_dim: int = 100, width: int = 64,
+                      image_shape=(1, 28, 28)) -> nn.Sequential:
+    """z (N, latent_dim) -> images (N, C, H, W) in [-1, 1] (``variant="allconv"``): z as a
+    1x1 map, grown to the (2*width, H/4, W/4) seed by a transposed convolution whose kernel
+    is the seed's size, then upsampled twice as in :func:`dcgan_generator`."""
+    c, h, w = _check_image_shape(image_shape, "allconv_generator")
+    net = nn.Sequential(
+        nn.Unflatten(1, (latent_dim, 1, 1)),
+        nn.ConvTranspose2d(latent_dim, 2 * width, (h // 4, w // 4), 1, 0),
+        nn.BatchNorm2d(2 * width), nn.ReLU(),
+        nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(),
+        nn.ConvTranspose2d(width, c, 4, 2, 1), nn.Tanh())
+    return dcgan_init_(net)
+
+
+def allconv_discriminator(width: int = 64, image_shape=(1, 28, 28)) -> nn.Sequential:
+    """images (N, C, H, W) -> a logit (N, 1) (``variant="allconv"``): downsampled twice as in
+    :func:`dcgan_discriminator`, then one convolution whose kernel covers the whole
+    (H/4, W/4) map."""
+    c, h, w = _check_image_shape(image_shape, "allconv_discriminator")
+    net = nn.Sequential(
+        nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * width, 1, (h // 4, w // 4), 1, 0), nn.Flatten())
+    return dcgan_init_(net)
+
+
+# The network pairs of ``DCGAN(variant=...)``: (generator, discriminator) builders.
+VARIANTS = {"lecture": (dcgan_generator, dcgan_discriminator),
+            "allconv": (allconv_generator, allconv_discriminator)}
+
+
 def dcgan_init_(module: nn.Module, std: float = 0.02) -> nn.Module:
     """DCGAN's initialisation, in place: every (transposed) convolution's and linear layer's
     weight from N(0, std), every batch norm's scale from N(1, std), all biases 0."""
@@ -107,6 +156,10 @@ class DCGAN(GANModel):
         n_fixed: how many fixed noise vectors the per-epoch grid shows.
         device: ``"cpu"`` or ``"cuda"``.
         recipe: what the update adds to the plain game (:mod:`minigan.gan.recipe`).
+        variant: the networks: ``"lecture"`` (default: G's linear seed, D's linear read-out)
+            or ``"allconv"`` (convolutions only; see the module docstring). The config holds
+            it only when it is not the default, so lecture runs' configs and checkpoints are
+            what they were before the option existed.
     """
 
     name = "dcgan"
@@ -114,7 +167,11 @@ class DCGAN(GANModel):
     def __init__(self, latent_dim: int = 100, g_width: int = 64, d_width: int = 64,
                  image_shape=(1, 28, 28), lr: float = 2e-4, betas=(0.5, 0.999), k: int = 1,
                  loss: str = "nonsaturating", coding: str = "01", n_fixed: int = 64,
-                 device=None, recipe: dict | None = None):
+                 device=None, recipe: dict | None = None, variant: str = "lecture"):
+        if variant not in VARIANTS:
+            raise ValueError(f"{type(self).__name__}: variant must be one of {tuple(VARIANTS)}, "
+                             f"got {variant!r}")
+        self.variant = variant
         if loss not in LOSSES:
             raise ValueError(f"{type(self).__name__}: loss must be one of {LOSSES}, got {loss!r}")
         if coding not in losses.LSGAN_CODINGS:  # checked for the BCE losses too: it is saved
@@ -126,7 +183,8 @@ class DCGAN(GANModel):
         super().__init__(self._config(latent_dim=latent_dim, g_width=g_width, d_width=d_width,
                                       image_shape=list(image_shape), lr=lr, betas=list(betas),
                                       k=k, loss=loss, coding=coding, n_fixed=n_fixed,
-                                      recipe=recipe),
+                                      recipe=recipe,
+                                      **({} if variant == "lecture" else {"variant": variant})),
                          k=k, device=device)
         self.loss = loss
         self.coding = coding
@@ -142,8 +200,9 @@ class DCGAN(GANModel):
 
     def _build_networks(self):
         cfg = self.config
-        return (dcgan_generator(cfg["latent_dim"], cfg["g_width"], self.image_shape),
-                dcgan_discriminator(cfg["d_width"], self.image_shape))
+        generator, discriminator = VARIANTS[self.variant]
+        return (generator(cfg["latent_dim"], cfg["g_width"], self.image_shape),
+                discriminator(cfg["d_width"], self.image_shape))
 
     # ---------------------------------------------------------------- the protocol
 
