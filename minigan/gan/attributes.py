@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigan.gan.latent import _generate
-from minigan.metrics.strokes import (ATTRIBUTES, MEASURES, _check_attribute,  # noqa: F401
+from minigan.metrics.strokes import (ATTRIBUTES, MEASURES, check_attribute,  # noqa: F401
                                      data_spread, ink, measure, outline_length, slant,
                                      stroke_thickness)
 from minigan.viz import image_grid, save_figure, to_uint8
@@ -86,7 +86,7 @@ def attribute_direction(model, attribute: str, digit: int | None = None, n: int 
         seed: the seed of the codes; the same seed gives the same direction.
         survey_: a :func:`survey` to reuse (``n``, ``seed`` and ``predict`` are then ignored).
     """
-    attribute = _check_attribute(attribute, "attribute_direction")
+    attribute = check_attribute(attribute, "attribute_direction")
     _check_quantile(quantile, "attribute_direction")
     s = survey_ if survey_ is not None else survey(model, n, seed, predict)
     diffs = _differences(s, attribute, quantile, confidence, keep_digits)
@@ -124,7 +124,7 @@ def attribute_arithmetic(model, attribute: str, digit: int | None = None, n: int
     saved there (see :func:`save_attribute_figure`).
     """
     name = "attribute_arithmetic"
-    attribute = _check_attribute(attribute, name)
+    attribute = check_attribute(attribute, name)
     _check_quantile(quantile, name)
     steps = [float(t) for t in steps]
     if not steps:

@@ -100,7 +100,7 @@ MEASURES = {"thickness": stroke_thickness, "slant": slant}
 
 def measure(images, attribute: str) -> np.ndarray:
     """``attribute``'s value for each image, (N,): ``"thickness"`` or ``"slant"``."""
-    return MEASURES[_check_attribute(attribute, "measure")](images)
+    return MEASURES[check_attribute(attribute, "measure")](images)
 
 
 def data_spread(attribute: str, images=None) -> float:
@@ -115,7 +115,7 @@ def data_spread(attribute: str, images=None) -> float:
 
 
 
-def _check_attribute(attribute, name: str) -> str:
+def check_attribute(attribute, name: str) -> str:
     if attribute not in ATTRIBUTES:
         raise ValueError(f"{name}: attribute must be one of {ATTRIBUTES}, got {attribute!r}")
     return attribute
