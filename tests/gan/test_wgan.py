@@ -65,6 +65,7 @@ def test_one_optimiser_for_both_penalties(penalty, optimizer):
     kind = {"adam": "Adam", "rmsprop": "RMSprop"}[optimizer]
     assert {type(opt).__name__ for opt in model.optimizers.values()} == {kind}
     assert build_model("wgan", model.config).config["optimizer"] == optimizer
+    assert "optimizer" not in _tiny(penalty, "mlp").config  # the paper's: configs as before
     before = model.D.state_dict()
     model.update((_images(4, "mlp"),), update_generator=True)
     if penalty == "clip":  # clipped after the step, whatever the optimiser

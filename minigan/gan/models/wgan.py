@@ -102,7 +102,8 @@ class WGAN(GANModel):
         if clip_value <= 0 or gp_weight < 0:
             raise ValueError(f"WGAN: clip_value must be positive and gp_weight non-negative, "
                              f"got {clip_value} and {gp_weight}")
-        optimizer = optimizer or ("rmsprop" if penalty == "clip" else "adam")
+        papers = "rmsprop" if penalty == "clip" else "adam"
+        optimizer = optimizer or papers
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"WGAN: optimizer must be one of {OPTIMIZERS} (or None, for the "
                              f"paper's), got {optimizer!r}")
@@ -110,12 +111,13 @@ class WGAN(GANModel):
         self.game = WassersteinGame(penalty, clip_value, gp_weight)
         lr = DEFAULTS[penalty]["lr"] if lr is None else lr
         betas = tuple(betas or DEFAULTS["gp"]["betas"])
-        super().__init__(dict(penalty=penalty, arch=arch, latent_dim=latent_dim,
-                              g_hidden=list(g_hidden), d_hidden=list(d_hidden), width=width,
-                              image_shape=list(image_shape), lr=lr, betas=list(betas), k=k,
-                              clip_value=clip_value, gp_weight=gp_weight, n_fixed=n_fixed,
-                              recipe=recipe, optimizer=optimizer),
-                         k=k, device=device)
+        config = dict(penalty=penalty, arch=arch, latent_dim=latent_dim,
+                      g_hidden=list(g_hidden), d_hidden=list(d_hidden), width=width,
+                      image_shape=list(image_shape), lr=lr, betas=list(betas), k=k,
+                      clip_value=clip_value, gp_weight=gp_weight, n_fixed=n_fixed, recipe=recipe)
+        if optimizer != papers:  # only then: checkpoints of the papers' settings stay as they were
+            config["optimizer"] = optimizer
+        super().__init__(config, k=k, device=device)
         self.penalty, self.arch = penalty, arch
         self.clip_value, self.gp_weight = clip_value, gp_weight
         self.image_shape = tuple(image_shape)
