@@ -167,6 +167,8 @@ axes[1].grid(alpha=0.3)
 axes[0].axis("off")
 fig.tight_layout()
 show(fig, "10_samples")
+# Normal mode, MINIGAN_SEED 0-9 with 1 and 2 threads (20 runs): 10/10 digits every time,
+# 39% to 49% confident (median 44%).
 check(FAST or (verdict["digits_covered"] >= 9 and verdict["confident_share"] > 0.25),
       f"after {n_steps} steps the judge reads {verdict['digits_covered']}/10 digits, "
       f"{100 * verdict['confident_share']:.0f}% confidently (real digits: "
@@ -245,6 +247,7 @@ steps_apart = np.abs(np.diff(strips["spherical"].reshape(6, 10, -1), axis=1)).me
 random_pairs = model.sample(40).numpy()
 unrelated = np.abs(random_pairs[:20] - random_pairs[20:]).mean()
 print(f"mean pixel change per step: {steps_apart:.3f}; between unrelated samples: {unrelated:.3f}")
+# Seeds 0-9, 1 and 2 threads: a step changes the image 0.11 to 0.16 times as much.
 check(steps_apart < 0.5 * unrelated,
       f"one step along a path changes the image {unrelated / steps_apart:.1f}x less than "
       f"jumping to an unrelated sample")
@@ -317,8 +320,11 @@ for ax, row, name in zip(axes, rows, names):
     ax.axis("off")
 fig.tight_layout()
 show(fig, "10_vector_arithmetic")
-check(FAST or out_ink > 1.3 * base_ink,
-      f"adding the boldness direction raised the ink from {base_ink:.3f} to {out_ink:.3f}")
+# Seeds 0-9, 1 and 2 threads: the ink rose 1.34 to 3.19 times (median 2.1); the bound leaves
+# a margin below the least.
+check(FAST or out_ink > 1.2 * base_ink,
+      f"adding the boldness direction raised the ink from {base_ink:.3f} to {out_ink:.3f}",
+      hint="try another MINIGAN_SEED")
 print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]

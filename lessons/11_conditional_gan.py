@@ -222,7 +222,7 @@ axes[1].set(xticks=range(10), yticks=range(10), xlabel="digit the judge reads",
 fig.colorbar(im, ax=axes[1], fraction=0.046)
 fig.tight_layout()
 show(fig, "11_judge")
-# Normal mode, MINIGAN_SEED 0-4 with 1 and 2 threads: 27% to 70% (median 39%); twice chance
+# Normal mode, MINIGAN_SEED 0-9 with 1 and 2 threads: 27% to 70% (median 40%); twice chance
 # always held, with room.
 check(FAST or accuracy > 0.2,
       f"the judge reads the requested digit in {100 * accuracy:.0f}% of samples "
