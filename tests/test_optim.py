@@ -7,6 +7,9 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.autograd import Tensor
 
+# The updates run through the kernels (Adam's is a kernel): every test once with each set.
+pytestmark = pytest.mark.usefixtures("kernel_set")
+
 SHAPES = [(3, 4), (5,), ()]
 
 
