@@ -7,8 +7,8 @@ each set:
 * ``reference`` (:mod:`minigan.kernels.reference`): the NumPy a textbook writes: im2col as one
   slice per kernel offset, ``a @ b``, Adam's formula as the paper prints it. Read it first.
 * ``fast`` (:mod:`minigan.kernels.fast`, the default): the same results to float rounding, with
-  batch-last convolution buffers, minigan's CPU threads and fused passes. README's "how minigan
-  gets its speed" walks through it.
+  batch-last convolution buffers, minigan's CPU threads and fused passes. The README's "Speed"
+  section walks through it.
 
     import minigan as mg
     mg.set_kernels("reference")        # or MINIGAN_KERNELS=reference in the environment
