@@ -49,7 +49,7 @@ def _cast(x: Tensor, dtype) -> Tensor:
 # ---------------------------------------------------------------- broadcasting
 
 
-def _sum_to_shape(array, shape):
+def sum_array_to(array, shape):
     """Sum ``array`` over the axes that broadcasting added or stretched to reach its shape."""
     lead = array.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and array.shape[lead + i] != 1)
@@ -73,7 +73,7 @@ class BroadcastTo(Function):
 class SumTo(Function):
     @staticmethod
     def forward(ctx, x, shape):
-        return _sum_to_shape(x, shape)
+        return sum_array_to(x, shape)
 
     @staticmethod
     def backward(ctx, g):

@@ -27,6 +27,7 @@ from math import prod  # the standard library's: shape arithmetic stays in Pytho
 from minigan.autograd import Function, Tensor
 from minigan.backend import xp_of
 from minigan.ops import math
+from minigan.ops.elementwise import sum_array_to
 
 
 class Normalize(Function):
@@ -99,16 +100,9 @@ class Normalize(Function):
                                                         ctx.axes, need_x)
         if not per_channel:  # weight and bias vary along the normalised axes: no sums over them
             sum_gx, sum_g = g_out * ctx.xhat, g_out
-        return (gx, _sum_to(sum_gx, weight.shape) if weight is not None and need_w else None,
-                _sum_to(sum_g, bias.shape) if bias is not None and need_b else None)
-
-
-def _sum_to(array, shape):
-    """``array`` summed over the axes along which an array of ``shape`` broadcasts to it."""
-    lead = array.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and array.shape[lead + i] != 1)
-    return array.sum(axis=axes, keepdims=True).reshape(shape) if axes else array.reshape(shape)
+        gw = sum_array_to(sum_gx, weight.shape) if weight is not None and need_w else None
+        gb = sum_array_to(sum_g, bias.shape) if bias is not None and need_b else None
+        return gx, gw, gb
 
 
 def _channel_view(t: Tensor, ndim: int) -> Tensor:
