@@ -31,7 +31,9 @@ def build_parser() -> ArgumentParser:
 
     sample = commands.add_parser("sample", help="draw samples from a checkpoint into an .npz",
                                  description="Draw samples from a checkpoint into an .npz file.")
-    sample.add_argument("checkpoint", help="a checkpoint.npz written by the training loop")
+    sample.add_argument("checkpoint", help="a checkpoint.npz written by the training loop, or "
+                                           "the name of a shipped generator (`python -m "
+                                           "minigan pretrained` lists them)")
     sample.add_argument("-n", type=positive_int, default=10000,
                         help=f"number of samples (default 10000, at most {MAX_SAMPLES:,})")
     sample.add_argument("-o", "--output", default="samples.npz",
@@ -59,13 +61,19 @@ def build_parser() -> ArgumentParser:
     from minigan.metrics.parzen import add_parzen_arguments
 
     add_parzen_arguments(evaluate)
+
+    commands.add_parser("pretrained", help="list the trained generators minigan ships",
+                        description="List the trained generators minigan ships: what each "
+                                    "draws, the judge's figures, and the command that trained "
+                                    "it. Sample one with `python -m minigan sample NAME`.")
     return parser
 
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 on success, 2 on a user error)."""
     args = build_parser().parse_args(argv)
-    command = sample_command if args.command == "sample" else evaluate_command
+    command = {"sample": sample_command, "evaluate": evaluate_command,
+               "pretrained": pretrained_command}[args.command]
     return run_main(lambda: command(args), prog=f"python -m minigan {args.command}")
 
 
@@ -74,7 +82,6 @@ def main(argv=None) -> int:
 def sample_command(args) -> int:
     import minigan
     from minigan.checkpoint import nonfinite_entries
-    from minigan.gan.models import load_model
     from minigan.sample_files import write_samples
     from minigan.viz import image_format, save_image_grid
 
@@ -88,7 +95,7 @@ def sample_command(args) -> int:
         with user_input(ValueError):
             image_format(args.grid)
     with user_input():
-        model = load_model(args.checkpoint, device=args.device)
+        model = _load_checkpoint_or_shipped(args.checkpoint, args.device)
     if not model.draws_images:
         raise UserError(f"checkpoint {args.checkpoint} holds a {model.name!r} model, which does "
                         f"not draw images from noise; `sample` needs one of "
@@ -125,6 +132,16 @@ def sample_command(args) -> int:
     return 0
 
 
+def _load_checkpoint_or_shipped(source: str, device: str):
+    """A file wins over a shipped generator's name: a folder may hold a file called that."""
+    from minigan import pretrained
+    from minigan.gan.models import load_model
+
+    if os.path.exists(source) or source not in pretrained.CATALOGUE:
+        return load_model(source, device=device)
+    return pretrained.load(source, device=device)
+
+
 def _image_models() -> list:
     from minigan.gan.models import MODELS, get_model_class
 
@@ -150,6 +167,23 @@ def _size(nbytes: int) -> str:
         if nbytes < 1000 or unit == "GB":
             return f"{nbytes:,.0f} {unit}" if unit == "bytes" else f"{nbytes:,.1f} {unit}"
         nbytes /= 1000
+
+
+# ---------------------------------------------------------------- pretrained
+
+def pretrained_command(args) -> int:
+    from minigan import pretrained
+
+    if not pretrained.CATALOGUE:
+        print("minigan ships no trained generators in this version")
+        return 0
+    for item in pretrained.CATALOGUE.values():
+        print(f"{item.name}: {item.summary}")
+        print(f"  {pretrained.format_figures(item.figures)}")
+        print(f"  trained by: {item.command}")
+        print(f"  sample:     python -m minigan sample {item.name} -n 64 --grid "
+              f"{item.name}.png")
+    return 0
 
 
 # ---------------------------------------------------------------- evaluate

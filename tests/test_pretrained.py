@@ -1,0 +1,169 @@
+"""The shipped generators: files that round-trip, checksums that are checked, a catalogue whose
+figures are the files' own, and the command line that lists and samples them."""
+import os
+import shlex
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigan
+from minigan import cli, pretrained
+from minigan.gan.models import load_model
+from minigan.gan.models.dcgan import DCGAN
+from minigan.gan.trainer import new_history, save_training_checkpoint
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHIPPED = list(pretrained.CATALOGUE.values())
+MAX_SHIPPED_BYTES = 12 * 1000 ** 2
+
+
+def tiny_dcgan(recipe=None):
+    minigan.manual_seed(0)
+    return DCGAN(latent_dim=8, g_width=4, d_width=4, n_fixed=4, recipe=recipe)
+
+
+def trained_a_little(model, steps=3):
+    x = minigan.tensor(np.random.default_rng(0).uniform(-1, 1, (8, 1, 28, 28))
+                       .astype(np.float32))
+    for _ in range(steps):
+        model.train_step(x)
+    return model
+
+
+def samples(model, seed=5, n=6):
+    minigan.manual_seed(seed)
+    return model.sample(n).numpy()
+
+
+@pytest.mark.parametrize("recipe", [None, {"ema": 0.9}])
+def test_a_float32_file_draws_exactly_what_the_model_draws(recipe, tmp_path):
+    model = trained_a_little(tiny_dcgan(recipe))
+    digest = pretrained.export_generator(model, tmp_path / "g.npz", half=False)
+    loaded = pretrained.load_generator(tmp_path / "g.npz", sha256=digest)
+    assert not loaded.G.training  # ready to draw: batch norm uses its statistics
+    np.testing.assert_array_equal(samples(loaded), samples(model))
+    np.testing.assert_array_equal(loaded.sample_grid(), model.sample_grid())
+
+
+def test_the_file_holds_the_average_not_the_raw_generator(tmp_path):
+    model = trained_a_little(tiny_dcgan({"ema": 0.5}), steps=5)
+    pretrained.export_generator(model, tmp_path / "g.npz", half=False)
+    loaded = pretrained.load_generator(tmp_path / "g.npz")
+    average = samples(model)  # a model whose recipe keeps an average draws from it
+    model.ema = None
+    raw = samples(model)  # and now from G itself
+    assert not np.array_equal(raw, average)
+    np.testing.assert_array_equal(samples(loaded), average)
+
+
+def test_a_float16_file_draws_to_half_precision_and_is_half_the_size(tmp_path):
+    model = trained_a_little(tiny_dcgan())
+    pretrained.export_generator(model, tmp_path / "half.npz", half=True)
+    pretrained.export_generator(model, tmp_path / "full.npz", half=False)
+    loaded = pretrained.load_generator(tmp_path / "half.npz")
+    assert all(p.dtype == np.float32 for p in loaded.G.parameters())  # computes in float32
+    np.testing.assert_allclose(samples(loaded), samples(model), atol=2e-2)
+    assert os.path.getsize(tmp_path / "half.npz") < 0.6 * os.path.getsize(tmp_path / "full.npz")
+
+
+def test_a_changed_byte_is_refused_with_both_digests(tmp_path):
+    path = tmp_path / "g.npz"
+    digest = pretrained.export_generator(tiny_dcgan(), path)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 1
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=f"corrupt or not the shipped one.*expected {digest}"):
+        pretrained.load_generator(path, sha256=digest)
+
+
+def test_a_training_checkpoint_is_not_a_generator_file(tmp_path):
+    save_training_checkpoint(tmp_path / "ck.npz", tiny_dcgan(), epoch=0, history=new_history())
+    with pytest.raises(ValueError, match="not a generator file.*load_model"):
+        pretrained.load_generator(tmp_path / "ck.npz")
+
+
+def test_an_unknown_name_lists_what_ships():
+    with pytest.raises(KeyError, match="no pretrained generator named 'nope'"):
+        pretrained.load("nope")
+
+
+@pytest.fixture
+def catalogue_of_one(tmp_path, monkeypatch):
+    """A catalogue holding one tiny generator exported into a temporary folder."""
+    model = trained_a_little(tiny_dcgan())
+    digest = pretrained.export_generator(model, tmp_path / "tiny.npz")
+    item = pretrained.Pretrained(
+        name="tiny-dcgan", file="tiny.npz", sha256=digest, summary="a DCGAN of width 4",
+        command="python examples/dcgan_mnist.py --width 4",
+        figures={"confident": [0.5, 0.4, 0.6], "fid": [100.0, 90.0, 110.0]})
+    monkeypatch.setattr(pretrained, "FOLDER", tmp_path)
+    monkeypatch.setattr(pretrained, "CATALOGUE", {item.name: item})
+    return item
+
+
+def test_pretrained_lists_figures_command_and_how_to_sample(catalogue_of_one, capsys):
+    assert cli.main(["pretrained"]) == 0
+    out = capsys.readouterr().out
+    assert "tiny-dcgan: a DCGAN of width 4" in out
+    assert "confident 50.0% (40.0-60.0), classifier FID 100.0 (90.0-110.0)" in out
+    assert "trained by: python examples/dcgan_mnist.py --width 4" in out
+    assert "python -m minigan sample tiny-dcgan" in out
+
+
+def test_sample_takes_a_shipped_name(catalogue_of_one, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["sample", "tiny-dcgan", "-n", "5", "-o", "s.npz", "--grid", "g.png"]) == 0
+    with np.load(tmp_path / "s.npz", allow_pickle=False) as f:
+        assert f["images"].shape == (5, 28, 28)
+    assert (tmp_path / "g.png").is_file()
+
+
+def test_a_file_of_that_name_wins_over_the_shipped_one(catalogue_of_one, tmp_path, monkeypatch,
+                                                       capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny-dcgan").write_bytes(b"not a checkpoint")
+    assert cli.main(["sample", "tiny-dcgan", "-n", "5", "-o", "s.npz"]) == 2
+    assert "tiny-dcgan" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- what actually ships
+
+def test_the_shipped_files_fit_the_budget():
+    assert sum(item.path.stat().st_size for item in SHIPPED) <= MAX_SHIPPED_BYTES
+
+
+@pytest.mark.parametrize("item", SHIPPED, ids=[item.name for item in SHIPPED])
+def test_a_shipped_generator_loads_and_its_first_seed_lies_in_the_recorded_range(item):
+    model = pretrained.load(item.name)  # checks the SHA-256
+    figures = pretrained.judge_figures(model, seeds=(0,))
+    for key, (_, low, high) in item.figures.items():
+        assert low <= figures[key][0] <= high, (key, figures[key][0], low, high)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("item", SHIPPED, ids=[item.name for item in SHIPPED])
+def test_the_catalogue_figures_are_the_shipped_files(item):
+    assert pretrained.judge_figures(pretrained.load(item.name)) == item.figures
+
+
+def shortened(command: str, out) -> list:
+    """The catalogue's command with a short budget and a temporary folder."""
+    args = shlex.split(command)
+    for flag, value in (("--iterations", "140"), ("--epochs", "1"), ("--out", str(out))):
+        if flag in args:
+            args[args.index(flag) + 1] = value
+    return args
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("item", SHIPPED, ids=[item.name for item in SHIPPED])
+def test_the_recorded_command_still_trains_and_exports(item, tmp_path):
+    args = shortened(item.command, tmp_path / "run")
+    assert args[0] == "python"
+    subprocess.run([sys.executable, *args[1:]], cwd=ROOT, check=True, timeout=1800)
+    model = load_model(tmp_path / "run" / "checkpoint.npz")
+    assert model.name == pretrained.load(item.name).name
+    pretrained.export_generator(model, tmp_path / "g.npz")
+    assert pretrained.load_generator(tmp_path / "g.npz").sample(4).shape[0] == 4
