@@ -72,6 +72,9 @@ def main(argv=None) -> int:
     p.add_argument("--samples", type=int, default=10000)
     p.add_argument("--test", default=None, help="folder of the official MNIST test set")
     p.add_argument("--out", default=None, help="training folder (default: a temporary one)")
+    p.add_argument("--checkpoint-every", type=int, default=None,
+                   help="epochs between checkpoints in --out (default: only the last), so a "
+                        "long run can be judged while it trains")
     p.add_argument("--extra-ema", type=float, nargs="*", default=[],
                    help="more decays of G's moving average, kept beside the recipe's and "
                         "judged too (an average does not change training: one run, many rows)")
@@ -105,7 +108,7 @@ def main(argv=None) -> int:
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         train(model, loader, epochs, args.out or scratch, progress=False,
-              checkpoint_every=max(1, epochs))
+              checkpoint_every=args.checkpoint_every or max(1, epochs))
     minutes = (time.perf_counter() - began) / 60
     base = {"model": args.model, "variant": model.config.get("variant", "lecture"),
             "recipe": model.config["recipe"], "seed": args.seed,
