@@ -137,9 +137,13 @@ def _load_checkpoint_or_shipped(source: str, device: str):
     from minigan import pretrained
     from minigan.gan.models import load_model
 
-    if os.path.exists(source) or source not in pretrained.CATALOGUE:
+    if os.path.exists(source):
         return load_model(source, device=device)
-    return pretrained.load(source, device=device)
+    if source in pretrained.CATALOGUE:
+        return pretrained.load(source, device=device)
+    shipped = ", ".join(pretrained.CATALOGUE) or "none in this version"
+    raise UserError(f"checkpoint {source!r} does not exist, nor is it the name of a shipped "
+                    f"generator (minigan ships: {shipped})")
 
 
 def _image_models() -> list:
