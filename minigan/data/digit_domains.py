@@ -3,6 +3,14 @@
     from minigan.data.digit_domains import paired_digits
     inputs, targets, labels = paired_digits("edges")       # outline -> digit, (N, 32, 32) uint8
     inputs, targets, labels = paired_digits("thickness")   # thin strokes -> thick strokes
+    inputs, targets, labels = paired_digits("superres")    # 8x8 blocks -> digit
+    inputs, targets, labels = paired_digits("completion")  # upper half -> whole digit
+
+The first two have one right answer: the outline (or the thin strokes) fixes every pixel of the
+target. The last two have several: a block of 4x4 pixels says how much ink it holds, not where,
+and the upper half of a digit does not say whether it ends as a 7 or a 9. That is the case
+pix2pix was made for: a pixel loss alone is minimised by the average of the answers (a blur),
+while the adversarial loss asks for one answer that looks real.
 
 Images are 32x32 (MNIST padded by 2 pixels on each side) so a U-Net can halve them 5 times.
 
@@ -27,7 +35,8 @@ import numpy as np
 from minigan.backend import get_array_module
 from minigan.data.mnist import DownloadError, load_bundled_mnist, load_mnist
 
-KINDS = ("edges", "thickness")
+KINDS = ("edges", "thickness", "superres", "completion")
+BLOCK = 4  # superres: each 4x4 block of the 32x32 image becomes its mean (the 28x28 digit at 7x7)
 HELD_OUT_PER_DIGIT = 50  # bundled digits per class kept for the offline test split (500 in all)
 _SUBSET_SEED = 0         # which n images paired_digits(n=...) keeps: fixed, so calls repeat
 
@@ -135,6 +144,32 @@ def thick_strokes(images):
     return dilate(images, 1, "square")
 
 
+def low_resolution(images, block: int = BLOCK):
+    """Each ``block`` x ``block`` tile replaced by its mean, at the same size: (..., H, W) ->
+    (..., H, W), H and W multiples of ``block``. The 32x32 digits become 8x8 mosaics (MNIST's
+    28x28 digit at 7x7), what a super-resolution network starts from. Same dtype (uint8 means
+    are rounded); NumPy or CuPy."""
+    h, w = images.shape[-2:]
+    if h % block or w % block:
+        raise ValueError(f"low_resolution: image size {h}x{w} is not a multiple of the block "
+                         f"{block}")
+    xp = get_array_module(images)
+    tiles = images.reshape(*images.shape[:-2], h // block, block, w // block, block)
+    means = tiles.astype(xp.float32).mean(axis=(-3, -1), keepdims=True)
+    if images.dtype == np.uint8:
+        means = xp.rint(means)
+    mosaic = xp.broadcast_to(means, tiles.shape).reshape(images.shape)
+    return mosaic.astype(images.dtype)
+
+
+def upper_half(images):
+    """The images with their lower half set to background (0): what a completion network sees.
+    (..., H, W) -> same shape and dtype; NumPy or CuPy."""
+    kept = images.copy()
+    kept[..., images.shape[-2] // 2:, :] = 0
+    return kept
+
+
 def _held_out_mask(labels) -> np.ndarray:
     """True for the bundled images of the offline test split: the last HELD_OUT_PER_DIGIT of
     each digit, in the bundled order."""
@@ -188,6 +223,8 @@ def paired_digits(kind: str = "edges", split: str = "train", n=None, root=None, 
 
     kind "edges":     inputs = ``outline(digit)``, targets = the digit.
     kind "thickness": inputs = ``thin_strokes(digit)``, targets = ``thick_strokes(digit)``.
+    kind "superres":  inputs = ``low_resolution(digit)`` (8x8 blocks), targets = the digit.
+    kind "completion": inputs = ``upper_half(digit)``, targets = the digit.
 
     Images (N, 32, 32) uint8 0..255 (white digit on black, as MNIST), labels (N,) uint8. ``n``
     keeps that many images (a fixed random subset, so labels stay balanced). Splits follow the
@@ -197,6 +234,7 @@ def paired_digits(kind: str = "edges", split: str = "train", n=None, root=None, 
         raise ValueError(f"paired_digits: kind must be one of {KINDS}, got {kind!r}")
     images, labels = _subset(mnist_split(split, root, mirrors), n)
     digits = pad_to_32(images)
-    if kind == "edges":
-        return outline(digits), digits, labels
-    return thin_strokes(digits), thick_strokes(digits), labels
+    if kind == "thickness":
+        return thin_strokes(digits), thick_strokes(digits), labels
+    make_input = {"edges": outline, "superres": low_resolution, "completion": upper_half}[kind]
+    return make_input(digits), digits, labels

@@ -52,3 +52,15 @@ def to_uint8_28(images) -> np.ndarray:
     if x.shape[1:] == (32, 32):
         x = x[:, 2:30, 2:30]
     return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def judge_readings(images, labels) -> dict:
+    """How the judge reads translated digits (32x32 or 28x28, in [-1, 1]): the share it reads
+    with confidence above 0.9 (a blur of several digits is read with doubt) and the share it
+    reads as ``labels``, the digits the inputs came from."""
+    from minigan.metrics.judge import predict_proba
+    from minigan.metrics.scores import confident_share
+
+    probs = predict_proba(to_uint8_28(images))
+    return {"confident": confident_share(probs),
+            "same_digit": float((probs.argmax(axis=1) == np.asarray(labels)).mean())}

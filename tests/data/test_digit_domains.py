@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 import minigan
 from minigan.data import digit_domains
-from minigan.data.digit_domains import (dilate, erode, mnist_split, outline, pad_to_32,
-                                        paired_digits, structuring_offsets, thick_strokes,
-                                        thin_strokes)
+from minigan.data.digit_domains import (dilate, erode, low_resolution, mnist_split, outline,
+                                        pad_to_32, paired_digits, structuring_offsets,
+                                        thick_strokes, thin_strokes, upper_half)
 from minigan.data.mnist import DownloadError, load_bundled_mnist
 
 
@@ -252,3 +252,40 @@ def test_a_corrupt_mirror_is_not_mistaken_for_offline(monkeypatch):
     monkeypatch.setattr(digit_domains, "load_mnist", load)
     with pytest.raises(DownloadError, match="mismatch"):
         mnist_split("test")
+
+
+@given(st.integers(1, 3), st.integers(1, 3), st.sampled_from([1, 2, 4]), st.integers(0, 10**6))
+def test_low_resolution_is_each_blocks_mean(rows, cols, block, seed):
+    image = np.random.default_rng(seed).integers(0, 256, (rows * block, cols * block))
+    image = image.astype(np.uint8)
+    mosaic = low_resolution(image, block)
+    for r in range(rows):
+        for c in range(cols):
+            tile = image[r * block:(r + 1) * block, c * block:(c + 1) * block]
+            got = mosaic[r * block:(r + 1) * block, c * block:(c + 1) * block]
+            assert (got == np.rint(tile.mean())).all()
+
+
+def test_low_resolution_refuses_a_size_the_block_does_not_divide():
+    with pytest.raises(ValueError, match="30x32 is not a multiple of the block 4"):
+        low_resolution(np.zeros((30, 32), np.uint8))
+
+
+def test_upper_half_keeps_the_top_and_blanks_the_bottom():
+    image = np.arange(1, 17, dtype=np.uint8).reshape(4, 4)
+    kept = upper_half(image)
+    np.testing.assert_array_equal(kept[:2], image[:2])
+    assert (kept[2:] == 0).all() and image[2:].all()  # the input is not changed
+
+
+@pytest.mark.parametrize("kind, make_input", [("superres", low_resolution),
+                                              ("completion", upper_half)])
+def test_the_tasks_with_several_answers_pair_a_reduced_digit_with_the_digit(offline, kind,
+                                                                            make_input):
+    inputs, targets, labels = paired_digits(kind, split="test", **offline)
+    test_images, test_labels = mnist_split("test", **offline)
+    np.testing.assert_array_equal(targets, pad_to_32(test_images))
+    np.testing.assert_array_equal(inputs, make_input(targets))
+    np.testing.assert_array_equal(labels, test_labels)
+    # several digits fit one input: the input has lost what the target holds
+    assert (inputs != targets).reshape(len(inputs), -1).any(axis=1).all()

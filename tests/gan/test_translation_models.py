@@ -194,3 +194,20 @@ def test_examples_run_on_the_digit_domains(script, tmp_path):
                           capture_output=True, text=True, timeout=1200, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "run" / "results.json").is_file()
+
+
+def test_the_judge_reads_real_digits_with_confidence_and_their_average_with_doubt():
+    from minigan.data import load_bundled_mnist
+    from minigan.data.digit_domains import pad_to_32
+    from minigan.metrics.translation import judge_readings
+
+    digits, labels = load_bundled_mnist()
+    pick = np.concatenate([np.flatnonzero(labels == d)[:20] for d in (4, 9)])
+    real = pad_to_32(digits[pick]).astype(np.float32)[:, None] / 127.5 - 1
+    real_reading = judge_readings(real, labels[pick])
+    assert real_reading["confident"] > 0.8 and real_reading["same_digit"] > 0.9
+    # what L1 alone converges to where a 4 and a 9 fit one input: their pixel average
+    half = len(pick) // 2
+    mixed = (real[:half] + real[half:]) / 2
+    mixed_reading = judge_readings(mixed, labels[pick][:half])
+    assert mixed_reading["confident"] < real_reading["confident"] - 0.3
