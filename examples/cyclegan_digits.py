@@ -6,8 +6,13 @@ fonts matplotlib ships (domain B), learnt without a single matched pair.
 
 Each epoch's grid shows held-out A, G_AB(A) and G_BA(G_AB(A)), then B, G_BA(B) and
 G_AB(G_BA(B)). At the end the script measures, on held-out images, the cycle-reconstruction
-L1 in both directions and, for digits, whether the content survives: the judge's accuracy on
-the MNIST digits, on their printed translations, and on the round trip back to handwriting.
+L1 in both directions and, for digits, the two halves of CycleGAN's claim:
+
+* the content survives: how often the judge reads the same digit on G_AB(a) as on a (and its
+  accuracy on the originals, the translations and the round trip);
+* the style moves: a small classifier trained to tell handwritten from printed digits
+  (:mod:`minigan.metrics.style`, scored on held-out real digits of both kinds first) says how
+  many translations land on the other domain's side.
 """
 from __future__ import annotations
 
@@ -40,6 +45,23 @@ def judge_accuracy(images, labels):
     from minigan.metrics.judge import predict
 
     return float((predict(to_uint8_28(images)) == labels).mean())
+
+
+def judge_agreement(images, originals):
+    """How often the judge reads the same digit on each translation as on its original."""
+    from minigan.metrics.judge import predict
+
+    return float((predict(to_uint8_28(images)) == predict(to_uint8_28(originals))).mean())
+
+
+def style_figures(a, b, test_a, test_b, ab, ba) -> dict:
+    """The style classifier's verdicts: on held-out real digits, then on the translations."""
+    from minigan.metrics.style import domain_b_share, style_accuracy, train_style_classifier
+
+    net = train_style_classifier(a, b)
+    return {"style_accuracy_real": style_accuracy(net, test_a, test_b),
+            "style_printed_share_of_AB": domain_b_share(net, ab),
+            "style_handwritten_share_of_BA": 1.0 - domain_b_share(net, ba)}
 
 
 def main(argv=None):
@@ -86,7 +108,9 @@ def main(argv=None):
             judge_translated_to_printed=judge_accuracy(ab, test_la),
             judge_round_trip=judge_accuracy(aba, test_la),
             judge_printed=judge_accuracy(test_b, test_lb),
-            judge_printed_to_handwritten=judge_accuracy(ba, test_lb))
+            judge_printed_to_handwritten=judge_accuracy(ba, test_lb),
+            judge_same_digit_AB=judge_agreement(ab, test_a),
+            **style_figures(a, b, test_a, test_b, ab, ba))
         print("the judge's digit accuracy (held out):\n"
               f"  handwritten originals         {100 * results['judge_handwritten']:5.1f}%\n"
               f"  ... translated to printed     {100 * results['judge_translated_to_printed']:5.1f}%"
@@ -94,7 +118,13 @@ def main(argv=None):
               "learnt handwriting)\n"
               f"  ... and back to handwritten   {100 * results['judge_round_trip']:5.1f}%\n"
               f"  printed translated to handwritten "
-              f"{100 * results['judge_printed_to_handwritten']:5.1f}%")
+              f"{100 * results['judge_printed_to_handwritten']:5.1f}%\n"
+              f"  same digit on G_AB(a) as on a {100 * results['judge_same_digit_AB']:5.1f}%")
+        print("the style classifier (handwritten vs printed; "
+              f"{100 * results['style_accuracy_real']:.1f}% right on held-out real digits):\n"
+              f"  G_AB(a) read as printed       {100 * results['style_printed_share_of_AB']:5.1f}%"
+              f"\n  G_BA(b) read as handwritten   "
+              f"{100 * results['style_handwritten_share_of_BA']:5.1f}%")
     path = save_rows(os.path.join(args.out, "translations.png"),
                      [spread(images, 12) for images in (test_a, ab, aba, test_b, ba, bab)],
                      ["A", "G_AB(A)", "G_BA(G_AB(A))", "B", "G_BA(B)", "G_AB(G_BA(B))"],

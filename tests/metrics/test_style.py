@@ -1,0 +1,38 @@
+"""The style classifier that says which domain a translated image landed in."""
+import numpy as np
+import pytest
+
+import minigan
+from minigan import backend
+from minigan.metrics.style import (domain_b_share, style_accuracy, style_network,
+                                   train_style_classifier)
+
+
+def strokes(n, width, seed):
+    """Bright vertical bars of ``width`` pixels at random places: two easy 'styles'."""
+    rng = np.random.default_rng(seed)
+    images = -np.ones((n, 1, 16, 16), np.float32)
+    for i, left in enumerate(rng.integers(2, 16 - width - 2, n)):
+        images[i, 0, 3:13, left:left + width] = 1.0
+    return images
+
+
+def test_it_learns_two_styles_and_reads_held_out_images_of_both():
+    net = train_style_classifier(strokes(200, 1, 0), strokes(200, 4, 1), steps=150)
+    assert style_accuracy(net, strokes(100, 1, 2), strokes(100, 4, 3)) > 0.95
+    assert domain_b_share(net, strokes(100, 4, 4)) > 0.95
+    assert domain_b_share(net, strokes(100, 1, 5)) < 0.05
+
+
+def test_training_it_leaves_minigans_random_numbers_alone():
+    minigan.manual_seed(7)
+    before = backend.rng_state()
+    train_style_classifier(strokes(20, 1, 0), strokes(20, 4, 1), steps=2)
+    assert backend.rng_state() == before
+
+
+def test_bad_images_are_refused_by_name():
+    with pytest.raises(ValueError, match="b must be N > 0 float images"):
+        train_style_classifier(strokes(4, 1, 0), np.zeros((4, 16, 16), np.uint8))
+    with pytest.raises(ValueError, match="multiple of 8"):
+        style_network(1, 20)
