@@ -96,12 +96,23 @@ def example_parser(doc: str, out, lr: float = 2e-4, k: int = 1, batch_size: int 
     return p
 
 
-def add_recipe_arguments(parser) -> None:
-    """The training-recipe flags (:mod:`minigan.gan.recipe`), one per technique, each off by
-    default (the lectures' plain training), so a learner can switch each on and see what it
-    buys. Read them back with :func:`recipe_of`."""
-    g = parser.add_argument_group("training recipe, all off by default (minigan/gan/recipe.py "
-                                  "explains each)")
+def add_recipe_arguments(parser, defaults: dict | None = None) -> None:
+    """The training-recipe flags (:mod:`minigan.gan.recipe`), one per technique, so a learner
+    can switch each on or off and see what it buys. ``defaults`` is the example's measured
+    recipe (what its default run uses; the README's tables give the figures); ``--recipe
+    lecture`` drops it for the lectures' plain training, exactly as before recipes existed.
+    Read the flags back with :func:`recipe_of`."""
+    defaults = dict(defaults or {})
+    parser.set_defaults(recipe_defaults=defaults)
+    shown = ", ".join(f"--{key.replace('_', '-')} {value}" for key, value in defaults.items())
+    g = parser.add_argument_group(
+        "training recipe (minigan/gan/recipe.py explains each; "
+        + (f"this example's default: {shown})" if shown else "all off by default)"))
+    g.add_argument("--recipe", choices=("default", "lecture"), default="default",
+                   help="default: the example's measured recipe"
+                        + (f" ({shown})" if shown else " (plain training)")
+                        + "; lecture: the lectures' plain training, every technique off "
+                          "(flags below still switch one on)")
     g.add_argument("--ema", type=fraction, default=None, metavar="DECAY",
                    help="sample from a moving average of G's weights with this decay (0: off)")
     g.add_argument("--augment", nargs="*", choices=POLICIES, default=None,
@@ -117,10 +128,15 @@ def add_recipe_arguments(parser) -> None:
                         "run (0: off; 0.5: the second half)")
 
 
+RECIPE_FLAGS = ("ema", "augment", "r1", "label_smoothing", "lr_d", "lr_decay")
+
+
 def recipe_of(args) -> dict:
-    """The recipe the flags of :func:`add_recipe_arguments` ask for."""
-    recipe = {}
-    for key in ("ema", "augment", "r1", "label_smoothing", "lr_d", "lr_decay"):
+    """The recipe the flags of :func:`add_recipe_arguments` ask for: the example's defaults
+    (none with ``--recipe lecture``), then every flag given on the command line."""
+    recipe = {} if getattr(args, "recipe", "default") == "lecture" else \
+        dict(getattr(args, "recipe_defaults", {}))
+    for key in RECIPE_FLAGS:
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
     if recipe.get("ema", 0) >= 1:

@@ -105,3 +105,17 @@ def test_recipe_flags_reach_the_model(tmp_path, monkeypatch):
     args = module.parse_args(["--out", str(tmp_path / "c"), "--lr-decay", "0.5", "--variant",
                               "allconv"])
     assert recipe_of(args) == {"lr_decay": 0.5} and args.variant == "allconv"
+
+
+def test_an_examples_default_recipe_and_the_lecture_switch():
+    from minigan.commandline import ArgumentParser
+    from minigan.gan.examples import add_recipe_arguments, recipe_of
+
+    parser = ArgumentParser()
+    add_recipe_arguments(parser, {"ema": 0.999})
+    assert recipe_of(parser.parse_args([])) == {"ema": 0.999}
+    assert recipe_of(parser.parse_args(["--recipe", "lecture"])) == {}
+    assert recipe_of(parser.parse_args(["--ema", "0"])) == {"ema": 0.0}, "a flag turns it off"
+    assert recipe_of(parser.parse_args(["--recipe", "lecture", "--r1", "0.1"])) == {"r1": 0.1}
+    assert recipe_of(parser.parse_args(["--r1", "0.1"])) == {"ema": 0.999, "r1": 0.1}
+    assert "this example's default: --ema 0.999" in parser.format_help()
