@@ -12,6 +12,8 @@
 #   `ConditionalGAN`;
 # * train one, draw a grid with one row per digit, and let the judge say how often the
 #   sample shows the digit that was asked for.
+# * load the trained cGAN minigan ships and ask it the same questions: what the same networks
+#   draw after much longer training.
 #
 # **Prerequisites:** lesson 09 (the vanilla GAN and its training step).
 #
@@ -24,6 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import minigan as mg
+import minigan.pretrained
 from lessonkit import FAST, SEED, check, pick, show
 from minigan import nn
 from minigan.data import DataLoader, load_bundled_mnist, scale_to_unit_range
@@ -261,6 +264,51 @@ show(fig, "11_within_class_variety")
 check(spread_real.min() > 0.05 and np.isfinite(spread_fake).all(),
       f"within-class variety measured: real digits {spread_real.mean():.3f}, samples "
       f"{spread_fake.mean():.3f} on average ({ratio.mean():.2f} of the real variety)")
+
+# %% [markdown]
+# ## What a well-trained conditional GAN draws
+#
+# The run above is what a lesson can afford. minigan ships a conditional GAN with the same
+# networks (and the default 10-number embedding) trained for much longer, and sampled from
+# the moving average of its generator's weights (`minigan/gan/ema.py`); `python -m minigan
+# pretrained` prints the exact command that trained it and its figures. The same three
+# questions, asked of it:
+
+# %%
+shipped = minigan.pretrained.load("cgan-mnist")
+mg.manual_seed(SEED)
+exported = shipped.export_samples(N_JUDGE)
+shipped_read = predict(exported["images"])
+shipped_accuracy = float((shipped_read == exported["labels"]).mean())
+shipped_verdict = evaluate_samples(exported["images"])
+shipped_spread = np.array([within_class_spread(exported["images"], exported["labels"], d)
+                           for d in range(10)])
+print(f"shipped cGAN: judge reads the requested digit in {100 * shipped_accuracy:.1f}%, "
+      f"{100 * shipped_verdict['confident_share']:.1f}% confidently, classifier FID "
+      f"{shipped_verdict['classifier_fid']:.1f}; within-class variety "
+      f"{(shipped_spread / spread_real).mean():.2f} of the real digits'")
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 5), gridspec_kw={"width_ratios": [1, 1.1]})
+axes[0].imshow(image_grid(shipped.sample_grid(), nrow=shipped.grid_nrow), cmap="gray")
+axes[0].set_yticks(2 + 30 * np.arange(10) + 14, [f"y = {d}" for d in range(10)])
+axes[0].set_xticks([])
+axes[0].set_title("the shipped cGAN: one row per requested digit", fontsize=10)
+axes[1].bar(np.arange(10) - 0.2, spread_real, 0.4, label="real digits")
+axes[1].bar(np.arange(10) + 0.2, shipped_spread, 0.4, label="shipped cGAN")
+axes[1].bar(np.arange(10) + 0.2, spread_fake, 0.15, color="k", label="this lesson's run")
+axes[1].set(xticks=range(10), xlabel="digit", ylabel="mean pixel distance between two images",
+            title=f"variety within each class; the judge reads {100 * shipped_accuracy:.0f}% "
+                  "as asked")
+axes[1].legend(fontsize=8)
+axes[1].grid(alpha=0.3)
+fig.tight_layout()
+show(fig, "11_shipped")
+# Over its three catalogue seeds, 10,000 samples each, the judge read 98.9% to 99.0% as asked;
+# in fast mode (100 samples), MINIGAN_SEED 0-2: 98% to 100%, variety 0.91 to 0.94.
+check(shipped_accuracy > 0.95 and (shipped_spread / spread_real).mean() > 0.7,
+      f"the shipped cGAN draws the requested digit ({100 * shipped_accuracy:.0f}%) and varies "
+      f"within each class ({(shipped_spread / spread_real).mean():.2f} of the real variety)")
+
 print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
@@ -273,7 +321,10 @@ print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 # authors found theirs ignored its noise input altogether). With the default 10-number
 # embedding the opposite happened in our runs: varied samples, but the label ignored. The
 # full example, `examples/cgan_mnist.py`, trains 8,000 steps; exercise 4 asks you to see
-# what longer training changes.
+# what longer training changes. The shipped cGAN answers it for one recipe: with the default
+# embedding, 21,000 steps and samples drawn from the moving average of $G$'s weights, it
+# draws the digit asked for 99% of the time and varies within each class nearly as much as
+# real handwriting (`11_shipped.png`): neither failure above is a limit of the model.
 #
 # ## Exercises
 #
