@@ -2,11 +2,11 @@
 spending an hour training one.
 
     python -m minigan pretrained                        # the catalogue: figures and commands
-    python -m minigan sample dcgan-mnist -n 64 --grid grid.png
+    python -m minigan sample cgan-mnist -n 64 --grid grid.png
 
     import minigan.pretrained
-    model = minigan.pretrained.load("dcgan-mnist")      # a GAN model whose G is trained
-    images = model.sample(16)                           # (16, 1, 28, 28) in [-1, 1]
+    model = minigan.pretrained.load("cgan-mnist")       # a GAN model whose G is trained
+    images = model.sample(16, labels=[7] * 16)          # (16, 1, 28, 28) in [-1, 1]
 
 Each file holds the generator only (the discriminator and the optimizers' state are what a
 run needs to continue, not to draw), as :func:`export_generator` writes it: the weights that
