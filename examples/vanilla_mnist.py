@@ -44,6 +44,13 @@ from minigan.gan.remedy_game import REMEDIES  # noqa: E402
 # x86 server: 0.045 s of CPU per iteration with one BLAS thread, plus ~0.3 s per epoch for the
 # pictures and checkpoints, so about 7 minutes on an otherwise idle 2-core CPU.
 
+# Samples, grids and the judge's figures come from a moving average of G's weights (decay
+# 0.99; minigan/gan/ema.py): on held-out digits, seeds 0, 1 and 2, it drew more confidently
+# read digits than G itself on every seed (67.5% against 60.2% on average) and samples closer
+# to real ones (classifier FID 157 against 185). It does not change training; --recipe
+# lecture (or --ema 0) samples from G, the lecture's plain run. README: "Training recipes".
+DEFAULT_RECIPE = {"ema": 0.99}
+
 
 def parse_args(argv=None):
     p = example_parser(__doc__, out="runs/vanilla", lr=2e-4)
@@ -55,7 +62,7 @@ def parse_args(argv=None):
                    help="images per packed input (pack)")
     p.add_argument("--unroll-steps", type=positive_int, default=5,
                    help="look-ahead steps (unrolled)")
-    add_recipe_arguments(p)
+    add_recipe_arguments(p, DEFAULT_RECIPE)
     return p.parse_args(argv)
 
 
