@@ -9,7 +9,8 @@
 # * see why a pixel loss alone gives blurry translations, and measure it;
 # * build pix2pix's pieces: the U-Net generator and the PatchGAN discriminator, and compute
 #   how much of the image each of the discriminator's verdicts sees (its receptive field);
-# * train pix2pix beside a generator trained with L1 alone, on digit outlines;
+# * train pix2pix beside a generator trained with L1 alone, on digits whose lower half is
+#   hidden: a task with many right answers, where the two losses part ways;
 # * learn without pairs: CycleGAN's generator (encoder, residual blocks, decoder), its
 #   cycle-consistency and identity losses and its pool of past fakes, trained on handwritten
 #   versus printed digits; what its weight $\lambda$ does and where CycleGAN fails;
@@ -35,7 +36,7 @@ from minigan.gan.models.cyclegan import CycleGAN
 from minigan.gan.models.patchgan import PatchGANDiscriminator, patchgan_receptive_field
 from minigan.gan.models.pix2pix import Pix2Pix
 from minigan.gan.models.unet import UnetGenerator
-from minigan.metrics.translation import l1_distance, mean_gradient_magnitude
+from minigan.metrics.translation import judge_readings, l1_distance, mean_gradient_magnitude
 from minigan.viz import image_grid
 
 mg.manual_seed(SEED)
@@ -48,21 +49,27 @@ def unit(images):
 
 
 # %% [markdown]
-# ## Paired data: outline -> digit
+# ## Paired data: the upper half -> the whole digit
 #
-# minigan makes its own paired data set from MNIST with morphology: the *outline* of a digit
-# is its dilation minus the digit (a one-pixel ring around the strokes). The task is to fill
-# the outline back in. The digits are padded to 32x32 so that a U-Net can halve them five
-# times. 500 digits are held out for testing.
+# minigan makes its own paired data sets from MNIST (`minigan/data/digit_domains.py`). Which
+# task matters. From a digit's *outline* (`paired_digits("edges")`) there is one right answer:
+# the outline fixes every pixel of the filled digit, a pixel loss alone learns it, and pix2pix
+# has nothing to add. Here the input is the digit's **upper half**, the lower half hidden
+# (`paired_digits("completion")`): the top of a 7 could end as a 7 or a 9, a loop as a 0 or
+# a 6. Many targets fit one input, which is the case pix2pix was made for. The digits are
+# padded to 32x32 so that a U-Net can halve them five times; 500 digits are held out for
+# testing (sorted by digit, so we show an even spread of them).
 
 # %%
-x_train, y_train, _ = paired_digits("edges", split="train", n=pick(1500, 128))
-x_test, y_test, _ = paired_digits("edges", split="test", n=pick(200, 32))
+x_train, y_train, _ = paired_digits("completion", split="train", n=pick(1500, 128))
+x_test, y_test, digit_test = paired_digits("completion", split="test", n=pick(200, 32))
 x_train, y_train, x_test, y_test = map(unit, (x_train, y_train, x_test, y_test))
 print("training pairs", x_train.shape, "held out", x_test.shape)
+show_idx = np.linspace(0, len(x_test) - 1, 10).astype(int)  # every kind of digit
 
 fig, axes = plt.subplots(2, 1, figsize=(8, 2.4))
-for ax, row, label in zip(axes, (x_train[:10], y_train[:10]), ("input (outline)", "target")):
+for ax, row, label in zip(axes, (x_test[show_idx], y_test[show_idx]),
+                          ("input (upper half)", "target")):
     ax.imshow(image_grid(row, nrow=10), cmap="gray")
     ax.set_xticks([]), ax.set_yticks([])
     ax.set_ylabel(label, rotation=0, ha="right", va="center")
@@ -73,8 +80,8 @@ show(fig, "15_pairs")
 #
 # With pairs, we could train the generator as a regressor: minimise $|G(x) - y|_1$. Lesson 03
 # showed what that optimises: for L2 the *average* of all targets compatible with the input,
-# for L1 their median. Where the input leaves the answer uncertain (how thick is the stroke
-# inside this outline?) the average is a blur. pix2pix keeps the L1 term, which gets the low
+# for L1 their median. Where the input leaves the answer uncertain (does this top end as a 7
+# or a 9?) the average is a blur. pix2pix keeps the L1 term, which gets the low
 # frequencies right, and adds a discriminator that penalises whatever a real image would not
 # look like, blur included:
 #
@@ -89,7 +96,7 @@ show(fig, "15_pairs")
 #
 # The **U-Net** is an encoder-decoder whose layer $i$ is also copied across to the decoder's
 # mirror layer (concatenated on the channel axis). The encoder summarises the picture down to a
-# 1x1 bottleneck; the skips carry fine detail (here: where exactly the outline runs) straight
+# 1x1 bottleneck; the skips carry fine detail (here: where exactly the upper strokes run) straight
 # to the output, so the bottleneck does not have to.
 #
 # The **PatchGAN** discriminator is a small stack of 4x4 convolutions with no final linear
@@ -150,9 +157,10 @@ check(extent == (patchgan_receptive_field(1),) * 2,
 #
 # Two generators with the same U-Net, the same data and the same number of steps; one is
 # trained with L1 only (`adversarial=False`), the other with pix2pix's loss. We compare them on
-# the held-out pairs by the L1 distance to the target and by **sharpness**, the mean length of
-# an image's finite-difference gradient: blur lowers it, and the targets' own value is the one
-# to match.
+# the held-out pairs by the L1 distance to the target, by **sharpness**, the mean length of
+# an image's finite-difference gradient (blur lowers it; the targets' own value is the one to
+# match), and by the judge of lesson 09: how many completed digits it reads with confidence
+# (a blend of a 7 and a 9 is read with doubt), and how many as the digit the half came from.
 
 # %%
 EPOCHS = pick(4, 1)
@@ -168,16 +176,26 @@ for name, adversarial in (("L1 only", False), ("pix2pix", True)):
     translations[name] = model.translate(x_test).numpy()
 
 sharp_target = mean_gradient_magnitude(y_test)
+readings = {name: judge_readings(fake, digit_test) for name, fake in translations.items()}
+readings["target"] = judge_readings(y_test, digit_test)
 for name, fake in translations.items():
     print(f"{name:8s} L1 to target {l1_distance(fake, y_test):.3f}, "
-          f"sharpness {mean_gradient_magnitude(fake):.3f} (targets: {sharp_target:.3f})")
+          f"sharpness {mean_gradient_magnitude(fake):.3f} (targets: {sharp_target:.3f}), "
+          f"judge: confident {100 * readings[name]['confident']:.0f}%, same digit "
+          f"{100 * readings[name]['same_digit']:.0f}%")
+print(f"targets: judge confident {100 * readings['target']['confident']:.0f}%")
 
-fig, axes = plt.subplots(4, 1, figsize=(8, 4.4))
-rows = [x_test[:10], translations["L1 only"][:10], translations["pix2pix"][:10], y_test[:10]]
-for ax, row, label in zip(axes, rows, ("input", "L1 only", "pix2pix", "target")):
+fig, axes = plt.subplots(4, 1, figsize=(8, 4.6))
+rows = [x_test[show_idx], translations["L1 only"][show_idx], translations["pix2pix"][show_idx],
+        y_test[show_idx]]
+labels = ["input", "L1 only", "pix2pix", "target"]
+for ax, row, label in zip(axes, rows, labels):
     ax.imshow(image_grid(row, nrow=10), cmap="gray")
     ax.set_xticks([]), ax.set_yticks([])
-    ax.set_ylabel(label, rotation=0, ha="right", va="center")
+    key = "target" if label == "target" else label if label != "input" else None
+    ax.set_ylabel(label + ("" if key is None else
+                           f"\n{100 * readings[key]['confident']:.0f}% confident"),
+                  rotation=0, ha="right", va="center", fontsize=9)
 show(fig, "15_pix2pix_vs_l1")
 check(all(np.isfinite(f).all() for f in translations.values()),
       "both generators give finite translations")
