@@ -39,6 +39,13 @@ from minigan.gan.models.conditional import ConditionalGAN  # noqa: E402
 # 10-iteration runs), so the shared default of 8,000 iterations (103 epochs of the bundled
 # digits) takes about 7 minutes. The DCGAN networks cost ~5x more per iteration: pass --epochs.
 
+# Samples, grids and the judge's figures come from a moving average of G's weights (decay
+# 0.999; minigan/gan/ema.py): on held-out digits, seeds 0, 1 and 2, it beat G itself on every
+# figure and every seed (classifier FID 45 against 95 on average, 89.0% confidently read
+# against 81.8%, 93.7% drawn as asked against 90.0%). It does not change training; --recipe
+# lecture (or --ema 0) samples from G, the lecture's plain run. README: "Training recipes".
+DEFAULT_RECIPE = {"ema": 0.999}
+
 
 def parse_args(argv=None):
     p = example_parser(__doc__, out="runs/cgan", lr=2e-4)
@@ -47,7 +54,7 @@ def parse_args(argv=None):
     p.add_argument("--embed-dim", type=positive_int, default=10, help="size of the label embeddings")
     p.add_argument("--loss", choices=("nonsaturating", "minimax"), default="nonsaturating",
                    help="generator loss")
-    add_recipe_arguments(p)
+    add_recipe_arguments(p, DEFAULT_RECIPE)
     return p.parse_args(argv)
 
 
