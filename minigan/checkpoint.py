@@ -16,6 +16,7 @@ over the old one), so a crash mid-write leaves the previous checkpoint intact.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import zipfile
@@ -70,6 +71,24 @@ def nonfinite_entries(arrays: dict, prefix: str = "model/") -> list:
                 not bool(backend.get_array_module(array).isfinite(array).all()):
             bad.append(key)
     return bad
+
+
+def read_verified(path, sha256: str | None, what: str, restore: str) -> bytes:
+    """The bytes of a file minigan ships (the judge's weights, a trained generator), checked
+    against its recorded SHA-256 when ``sha256`` is given: a corrupt or swapped file is a
+    ``ValueError`` naming ``what``, the path and both digests, never a silently different
+    model. A missing file is a ``FileNotFoundError`` that says how to ``restore`` it."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what} {path} is missing; {restore}")
+    with open(path, "rb") as f:
+        raw = f.read()
+    if sha256 is not None:
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != sha256:
+            raise ValueError(f"{what} {path} is corrupt or not the shipped one: SHA-256 "
+                             f"{digest}, expected {sha256}")
+    return raw
 
 
 def read_npz(path, what: str = "file") -> dict:

@@ -78,6 +78,11 @@ def test_a_changed_byte_is_refused_with_both_digests(tmp_path):
         pretrained.load_generator(path, sha256=digest)
 
 
+def test_a_missing_file_says_how_to_get_it_back(tmp_path):
+    with pytest.raises(FileNotFoundError, match="generator file .* is missing; reinstall"):
+        pretrained.load_generator(tmp_path / "gone.npz", sha256="0" * 64)
+
+
 def test_a_training_checkpoint_is_not_a_generator_file(tmp_path):
     save_training_checkpoint(tmp_path / "ck.npz", tiny_dcgan(), epoch=0, history=new_history())
     with pytest.raises(ValueError, match="not a generator file.*load_model"):

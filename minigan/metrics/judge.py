@@ -18,7 +18,6 @@ The architecture (inputs in [-1, 1], shape (N, 1, 28, 28)):
 """
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from minigan import backend, nn
 from minigan.autograd import Tensor, no_grad
+from minigan.checkpoint import read_verified
 
 WEIGHTS_PATH = Path(__file__).with_name("judge_mnist.npz")
 WEIGHTS_SHA256 = "2d5272e25a8cf9d7f3b582507576ffffa01ec7718ccb36c6a8604fd3b39abb67"
@@ -60,16 +60,8 @@ def load_judge(path=None, device: str = "cpu", sha256: str | None = None) -> Jud
     """
     if path is None:
         path, sha256 = WEIGHTS_PATH, WEIGHTS_SHA256
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"judge weights {path} are missing; rebuild them with "
-                                "`python scripts/train_judge.py` (or reinstall minigan)")
-    raw = path.read_bytes()
-    if sha256 is not None:
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != sha256:
-            raise ValueError(f"judge weights {path} are corrupt or not the shipped ones: SHA-256 "
-                             f"{digest}, expected {sha256}")
+    raw = read_verified(path, sha256, "judge weights file", "rebuild it with `python "
+                        "scripts/train_judge.py` (or reinstall minigan)")
     with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
         state = {key: npz[key] for key in npz.files}
     judge = Judge()

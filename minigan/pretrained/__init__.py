@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from minigan.checkpoint import load_checkpoint, prefixed, save_checkpoint, subtree
+from minigan.checkpoint import (load_checkpoint, prefixed, read_verified, save_checkpoint,
+                                subtree)
 
 FOLDER = Path(__file__).resolve().parent
 FORMAT = "minigan-generator"
@@ -101,16 +102,8 @@ def load_generator(path, sha256: str | None = None, device: str = "cpu"):
     the file's bytes must have that digest (``ValueError`` otherwise)."""
     from minigan.gan.models import build_model
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"generator file {path} is missing (reinstall minigan, or "
-                                "export it again with scripts/export_pretrained.py)")
-    raw = path.read_bytes()
-    if sha256 is not None:
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != sha256:
-            raise ValueError(f"generator file {path} is corrupt or not the shipped one: SHA-256 "
-                             f"{digest}, expected {sha256}")
+    read_verified(path, sha256, "generator file", "reinstall minigan, or export it again "
+                  "with scripts/export_pretrained.py")
     arrays, meta = load_checkpoint(path)
     if meta.get("kind") != FORMAT:
         raise ValueError(f"{path} is not a generator file (written by export_generator); a "
