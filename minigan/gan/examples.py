@@ -232,7 +232,13 @@ def run(model, loader, args, n_images: int, title: str) -> dict | None:
                   f"with --resume {checkpoint}")
         sys.exit(130)
     except ResumeError as err:
-        raise UserError(str(err)) from err
+        hint = ""
+        if "recipe:" in str(err) and getattr(args, "recipe_defaults", None) \
+                and args.recipe != "lecture":
+            # The likeliest cause: a run from before this example had a default recipe.
+            hint = ("; a run started with the plain training (or before this example's "
+                    "default recipe) resumes with --recipe lecture")
+        raise UserError(str(err) + hint) from err
     except TrainingDiverged as err:
         stop_diverged(err)
     trained = len(history["iterations_per_epoch"])

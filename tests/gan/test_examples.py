@@ -119,3 +119,16 @@ def test_an_examples_default_recipe_and_the_lecture_switch():
     assert recipe_of(parser.parse_args(["--recipe", "lecture", "--r1", "0.1"])) == {"r1": 0.1}
     assert recipe_of(parser.parse_args(["--r1", "0.1"])) == {"ema": 0.999, "r1": 0.1}
     assert "this example's default: --ema 0.999" in parser.format_help()
+
+
+def test_a_plain_run_resumes_with_recipe_lecture_and_the_error_says_so(tmp_path, monkeypatch,
+                                                                       capsys):
+    out = tmp_path / "run"
+    minigan.manual_seed(0)
+    save_training_checkpoint(out / "checkpoint.npz", VanillaGAN(), 1, new_history())
+    resume = ["--resume", out / "checkpoint.npz", "--out", out, "--epochs", "1",
+              "--no-progress", "--eval-samples", "0"]
+    assert run_example("vanilla_mnist.py", resume, monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "trained with other settings" in err and "resumes with --recipe lecture" in err
+    assert run_example("vanilla_mnist.py", resume + ["--recipe", "lecture"], monkeypatch) == 0
