@@ -21,8 +21,12 @@ from minigan.gan.models import load_model
 
 
 def same_to_printed_digits(a: dict, b: dict) -> bool:
-    return all(round(x * (1000 if key != "fid" else 10)) == round(y * (1000 if key != "fid"
-                                                                         else 10))
+    """Whether two sets of figures agree to what the catalogue prints: shares to 0.1 points
+    (0.001 as a fraction), the FID to 0.1."""
+    def printed(key, value):
+        return round(value * (10 if key == "fid" else 1000))
+
+    return all(printed(key, x) == printed(key, y)
                for key in a for x, y in zip(a[key], b[key]))
 
 

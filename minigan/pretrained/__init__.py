@@ -162,9 +162,11 @@ def judge_figures(model, n: int = 10000, seeds=SEEDS) -> dict:
         if "labels" in samples:
             row["asked_digit"] = float((predict(samples["images"]) == samples["labels"]).mean())
         rows.append(row)
-    return {key: [round(float(np.mean(values)), 4), round(float(np.min(values)), 4),
-                  round(float(np.max(values)), 4)]
-            for key in rows[0] for values in [[row[key] for row in rows]]}
+    figures = {}
+    for key in rows[0]:
+        values = [row[key] for row in rows]
+        figures[key] = [round(float(f(values)), 4) for f in (np.mean, np.min, np.max)]
+    return figures
 
 
 FIGURE_NAMES = {"confident": ("confident", True), "fid": ("classifier FID", False),
