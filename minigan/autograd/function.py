@@ -21,7 +21,9 @@ class Function:
     build the gradients from them with Tensor operations so that they can be differentiated
     again. ``ctx.needs_input_grad[i]`` says whether input ``i`` wants a gradient; return ``None``
     for those that do not (or that are not differentiable, such as integer indices).
-    Inputs may be ``None`` (an absent bias, say); they get no gradient.
+    Inputs may be ``None`` (an absent bias, say); they get no gradient. A gradient is a new
+    array or a view of ``grad``, never an array kept elsewhere (an input's, a cached constant):
+    the graph walk adds later contributions into new arrays in place.
 
     ``ctx.kernels`` is the kernel set the node computes its arrays with (:mod:`minigan.kernels`),
     fixed when it runs, so that its backward reads what its forward kept in that set's layout.

@@ -4,6 +4,10 @@ Both run :func:`_run_backward`: visit the tensors from the outputs back to the l
 every tensor computed from it, and call each node's ``backward`` with the gradient of its output,
 adding up what reaches a tensor along several paths. Unless ``create_graph``, the walk runs
 under ``no_grad`` and frees what each node saved (``retain_graph`` keeps it).
+
+A gradient array that the walk made itself, or that a backward returned as a new array, belongs
+to the walk: a second contribution is added into it in place, and a leaf keeps it as its
+``.grad`` without a copy. Anything else (a view of another gradient, the seed) is copied first.
 """
 from __future__ import annotations
 
@@ -18,10 +22,51 @@ def _own_copy(array):
 
 
 def _accumulate(total: Tensor, g: Tensor, create_graph: bool) -> Tensor:
-    # A fresh sum, never an in-place one: an op may hand the same gradient array to two inputs.
+    """A fresh sum: ``total`` may be an array that someone else holds too."""
     if create_graph:
         return total + g
     return Tensor(total.data + g.data)
+
+
+def _add_in_place(total: Tensor, g: Tensor) -> bool:
+    """``total += g`` where that leaves the sum exactly as a fresh one would be (same shape and
+    dtype, a writable array with no repeated elements); False, and nothing done, elsewhere."""
+    a, b = total.data, g.data
+    if a.shape != b.shape or a.dtype != b.dtype or not _writable(a):
+        return False
+    backend.get_array_module(a).add(a, b, out=a)
+    return True
+
+
+def _writable(array) -> bool:
+    flags = array.flags
+    if not getattr(flags, "writeable", True):  # (CuPy's flags do not say; its arrays are)
+        return False
+    return all(stride != 0 for stride, n in zip(array.strides, array.shape) if n > 1)
+
+
+def _is_new(array, node: Function, output: Tensor, incoming, siblings) -> bool:
+    """Is a gradient a backward returned an array of its own, that no one else can see?
+
+    A backward returns new arrays or views of its incoming gradient (a Function's contract,
+    see :class:`~minigan.autograd.function.Function`). A view shares memory with the incoming
+    gradient, and the same array may go to two inputs (Add returns g to both); both are
+    checked here by their memory's bounds, as are the node's own inputs and output, so that a
+    backward that hands one of those back is caught too. What passes can become a leaf's
+    ``.grad`` without a copy, and can take later contributions in place: PyTorch steals such a
+    gradient too, rather than copying it.
+    """
+    if not _writable(array):
+        return False
+    xp = backend.get_array_module(array)
+    share = getattr(xp, "may_share_memory", None)
+    if share is None:
+        return False
+    held = [incoming, output.data, *(t.data for t in node.inputs if t is not None)]
+    held += [s for s in siblings if s is not None and s is not array]
+    # (an array on another device, the input of a .to(), cannot share this one's memory)
+    return not any(share(array, other) for other in held
+                   if backend.get_array_module(other) is xp)
 
 
 def _seed_gradient(output: Tensor, gradient, caller: str) -> Tensor:
@@ -126,9 +171,26 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
                 p is not None and id(p) in useful for p in node.inputs)):
             useful.add(id(tensor))
 
+    # grads[id(t)]: the gradient reaching t so far. ``owned`` holds the ids whose gradient is an
+    # array the walk made and no one else holds: later contributions are added into it in
+    # place, and a leaf keeps it as its .grad without a copy.
     grads: dict[int, Tensor] = {}
+    owned: set = set()
+
+    def add_gradient(key: int, g: Tensor, new: bool) -> None:
+        if key not in grads:
+            grads[key] = g
+            if new:
+                owned.add(key)
+        elif key in owned and not create_graph and _add_in_place(grads[key], g):
+            pass
+        else:
+            grads[key] = _accumulate(grads[key], g, create_graph)
+            if not create_graph:
+                owned.add(key)
+
     for out, seed in zip(outputs, seeds):
-        grads[id(out)] = _accumulate(grads[id(out)], seed, create_graph) if id(out) in grads else seed
+        add_gradient(id(out), seed, new=False)
     results, released_on_the_way = {}, []
     with _GradMode(create_graph):
         for tensor in reversed(order):
@@ -136,7 +198,8 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
             if g is None:
                 continue
             if id(tensor) in targets:
-                results[tensor] = g
+                results[tensor] = (g, id(tensor) in owned)
+            owned.discard(id(tensor))  # from here on, the views a backward returns may show it
             node = tensor._node
             if node is not None and node._released and id(tensor) not in targets:
                 if wanted is None:
@@ -161,14 +224,15 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
                 input_grads = (input_grads,)
             if anomaly.enabled:
                 anomaly.check_backward(node, input_grads)
+            returned = [None if pg is None else pg.data for pg in input_grads]
             for parent, pg, needed in zip(node.inputs, input_grads, node.needs_input_grad):
                 if not needed or pg is None:
                     continue
                 if pg.shape != parent.shape:  # a broken backward must fail here, not later
                     raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of "
                                        f"shape {pg.shape} for an input of shape {parent.shape}")
-                key = id(parent)
-                grads[key] = _accumulate(grads[key], pg, create_graph) if key in grads else pg
+                add_gradient(id(parent), pg, new=not create_graph and _is_new(
+                    pg.data, node, tensor, g.data, returned))
             if not retain_graph:
                 _release(node)
     return results, released_on_the_way
@@ -193,8 +257,12 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     retain = create_graph if retain_graph is None else retain_graph
     grads, _ = _run_backward(_topological_order(tensors), tensors, seeds,
                              create_graph=create_graph, retain_graph=retain, wanted=None)
-    for leaf, g in grads.items():
-        if not create_graph:  # a private, writable array: ops may share or broadcast theirs
+    for leaf, (g, owned) in grads.items():
+        if (leaf.grad is not None and not create_graph and not leaf.grad.requires_grad
+                and _add_in_place(leaf.grad, g)):
+            leaf.grad._bump_version()  # PyTorch, too, adds into .grad in place
+            continue
+        if not create_graph and not owned:  # ops may share or broadcast their gradient arrays
             g = Tensor(_own_copy(g.data))
         leaf.grad = g if leaf.grad is None else _accumulate(leaf.grad, g, create_graph)
 
@@ -238,12 +306,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                                      retain_graph=retain, wanted=inputs)
     result = []
     for i, t in enumerate(inputs):
-        g = found.get(t)
+        g, owned = found.get(t, (None, False))
         if g is None and released:
             raise RuntimeError(_RELEASED.format(released[0]))
         if g is None and not allow_unused:
             raise ValueError(_UNUSED.format(i, t.shape))
-        if g is not None and not create_graph:
+        if g is not None and not create_graph and not owned:
             g = Tensor(_own_copy(g.data))
         result.append(g)
     return tuple(result)

@@ -57,6 +57,51 @@ def test_leaf_gradients_are_separate_writable_arrays():
     np.testing.assert_array_equal(c.grad.numpy(), [0.0, 0.0])
 
 
+def test_a_second_backward_adds_into_the_same_grad_array_as_pytorch_does():
+    w = leaf(np.arange(6.0).reshape(2, 3))
+    x = mg.tensor(np.ones((4, 3)))
+    (x @ w.T).sum().backward()
+    first = w.grad
+    (x @ w.T).sum().backward()
+    assert w.grad is first  # in place: no new array per contribution
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((2, 3), 8.0))
+
+
+class _HandsBackItsInput(autograd.Function):
+    """A careless backward: it returns its second input's own array as the first's gradient."""
+
+    @staticmethod
+    def forward(ctx, x, other):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.inputs[1], None
+
+
+def test_an_array_a_backward_did_not_make_is_never_written_into():
+    # The walk adds a second contribution into a gradient array only when a backward made that
+    # array; an input's array handed back must come through unchanged, and not become .grad.
+    x, other = leaf([1.0, 2.0]), mg.tensor([10.0, 20.0])
+    (_HandsBackItsInput.apply(x, other) + _HandsBackItsInput.apply(x, other)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 40.0])
+    np.testing.assert_array_equal(other.numpy(), [10.0, 20.0])
+    assert not np.shares_memory(x.grad.data, other.data)
+    y = leaf([1.0, 2.0])
+    _HandsBackItsInput.apply(y, other).sum().backward()
+    y.grad.zero_()
+    np.testing.assert_array_equal(other.numpy(), [10.0, 20.0])
+
+
+def test_grad_returns_arrays_of_its_own_even_through_views():
+    x = leaf(np.ones((2, 3)))
+    y = x * 2.0
+    gx, gy = autograd.grad((y.reshape(6) * 3.0).sum() + y.sum(), [x, y])
+    assert not np.shares_memory(gx.data, gy.data)
+    np.testing.assert_array_equal(gy.numpy(), np.full((2, 3), 4.0))
+    np.testing.assert_array_equal(gx.numpy(), np.full((2, 3), 8.0))
+
+
 def test_scalar_tensors_used_twice_and_through_masking_ops():
     # NumPy ufuncs on 0-d arrays return NumPy scalars, not arrays: the engine must accept them.
     x = mg.tensor(3.0, dtype=np.float64, requires_grad=True)

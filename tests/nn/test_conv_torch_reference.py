@@ -231,8 +231,8 @@ def test_dcgan_training_step_matches_pytorch(dtype):
         fake = G(t(z))
         loss_d = bce(D(t(real)), ones) + bce(D(fake.detach()), zeros)
         loss_d.backward()
-        grads_d = {n: p.grad.numpy() if lib == "minigan" else p.grad.numpy().copy()
-                   for n, p in D.named_parameters()}
+        # A copy: G's backward below adds into D's .grad in place, in both libraries.
+        grads_d = {n: p.grad.numpy().copy() for n, p in D.named_parameters()}
         opt_d.step()
         opt_g.zero_grad()
         loss_g = bce(D(fake), ones)
