@@ -64,6 +64,10 @@ def matmul(a, b, add=None):
     n = b.shape[1]
     if k == 1:  # an outer product: one multiplication per entry, no sums, and no BLAS call
         return _add_in_place(a * b, add)
+    threads.note_product()
+    if threads.blas_owns_the_cores():  # fully connected work: OpenBLAS's threads share it out
+        with threads.blas_on_our_threads():
+            return _add_in_place(a @ b, add)
     workers = threads.get_num_threads()
     with threads.blas_single_threaded():
         split_sum = 16 * m * n <= k * (m + n) and k >= workers
@@ -139,6 +143,7 @@ im2col = batch_last.im2col  # columns (C*kh*kw, OH*OW*N), in the order of (C, kh
 
 
 def conv2d(x, w, b, stride, padding, cols=None):
+    threads.note_convolution()
     o, c, kh, kw = w.shape
     n, _, h, wd = x.shape
     oh, ow = conv_output_size(h, kh, stride[0], padding[0]), conv_output_size(
@@ -150,6 +155,7 @@ def conv2d(x, w, b, stride, padding, cols=None):
 
 
 def conv2d_weight_grad(x, g, kernel, stride, padding, cols=None):
+    threads.note_convolution()
     kh, kw = kernel
     o, c = g.shape[1], x.shape[1]
     if cols is None:
@@ -159,6 +165,7 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, cols=None):
 
 
 def conv_transpose2d(x, w, b, stride, padding, output_padding):
+    threads.note_convolution()
     cin, cout, kh, kw = w.shape
     n, _, h, wd = x.shape
     size = tuple(conv_transpose_output_size(*args) for args in
@@ -183,6 +190,7 @@ def conv2d_grads(x, w, g, cols, stride, padding, output_padding, needs):
     """The three gradients on two threads at once: the input's product (a transposed
     convolution's) and then its col2im here, the weight's product on the other thread, which
     then helps with the col2im; the bias's sums go with the input's product, the shorter one."""
+    threads.note_convolution()
     need_x, need_w, need_b = needs
     if not (need_x and need_w):
         return (conv_transpose2d(g, w, None, stride, padding, output_padding) if need_x else None,
@@ -206,6 +214,7 @@ def conv2d_grads(x, w, g, cols, stride, padding, output_padding, needs):
 def conv_transpose2d_grads(x, w, g, stride, padding, needs):
     """The input's gradient (a convolution of g) and the weight's, both from g's columns, built
     once; with both wanted, the two products at once on two threads."""
+    threads.note_convolution()
     need_x, need_w, need_b = needs
     cin, cout, kh, kw = w.shape
     n, _, h, wd = x.shape

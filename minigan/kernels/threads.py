@@ -8,9 +8,11 @@ intra-op threads do.
 
 Two thread pools on one machine fight, though. After each product OpenBLAS's workers spin for a
 while, waiting for the next one, and they hold the other cores while our threads want them: a
-split col2im right after a product measured no faster than a serial one. So the fast kernels run
-every matrix product with OpenBLAS set to one thread (:func:`blas_single_threaded`), and split
-the large ones over this pool instead. One pool then owns the cores, and OpenBLAS's workers sleep.
+split col2im right after a product measured no faster than a serial one. So one pool owns the
+cores at a time. In convolutional work it is this one: the fast kernels run every matrix product
+with OpenBLAS set to one thread (:func:`blas_single_threaded`), split the large ones over this
+pool, and OpenBLAS's workers sleep. In fully connected work, whose short products this pool's
+hand-offs would slow, OpenBLAS's threads own the cores (:func:`blas_owns_the_cores`).
 
 That needs OpenBLAS's thread control, found among the libraries NumPy loaded. Where there is none
 (another BLAS, another platform) the pool stays off, everything runs on the calling thread and
@@ -53,7 +55,7 @@ class _OpenBLASThreads:
     def __init__(self, get, set_):
         self._get, self._set = get, set_
         self._lock = threading.Lock()
-        self._depth = 0    # nested or concurrent users of single_threaded()
+        self._depth = 0    # nested or concurrent users of limited_to()
         self._saved = 1
 
     @classmethod
@@ -86,20 +88,21 @@ class _OpenBLASThreads:
         return None
 
     @contextlib.contextmanager
-    def single_threaded(self):
-        """OpenBLAS on one thread inside the block (then back to its setting before)."""
+    def limited_to(self, n: int):
+        """OpenBLAS on ``n`` threads inside the block (then back to its setting before). Blocks
+        may run at once on several threads, as long as they all ask for the same ``n``."""
         with self._lock:
             if self._depth == 0:
                 self._saved = self._get()
-                if self._saved != 1:
-                    self._set(1)
+                if self._saved != n:
+                    self._set(n)
             self._depth += 1
         try:
             yield
         finally:
             with self._lock:
                 self._depth -= 1
-                if self._depth == 0 and self._saved != 1:
+                if self._depth == 0 and self._saved != n:
                     self._set(self._saved)
 
 
@@ -161,6 +164,44 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
+# ---------------------------------------------------------------- who owns the other cores
+#
+# A fully connected GAN at batch 64 multiplies (64, 1024) by (1024, 784) matrices: products of
+# half a millisecond, where this pool's hand-off (about 0.1 ms) costs a fifth of the product.
+# OpenBLAS's own threads split such a product for almost nothing, because they wait for the next
+# one spinning. That spinning is also why the two pools fight: an OpenBLAS worker holds its core
+# for about 0.1 s after each product it shared, and work handed to this pool meanwhile runs at a
+# fraction of its speed (benchmarks/README.md, "Who owns the cores", has the measurements).
+#
+# So the work decides who owns the cores. Convolutions (im2col's copies, col2im's adds, two
+# gradient products at once) need this pool. A run of FULLY_CONNECTED_AFTER products with no
+# convolution among them is fully connected work: its products then run on OpenBLAS's threads,
+# and everything else on the calling thread, until the next convolution gives the cores back.
+# The switch depends only on the order of the operations, never on a clock, so a run repeats.
+FULLY_CONNECTED_AFTER = 16
+_products_without_convolution = 0
+
+
+def note_product() -> None:
+    """Count a matrix product of the fast kernels (see "who owns the other cores"); one inside
+    a split is part of a convolution, and not counted."""
+    global _products_without_convolution
+    if not getattr(_in_part, "active", False):
+        _products_without_convolution += 1
+
+
+def note_convolution() -> None:
+    """A convolution ran: the cores are this pool's again."""
+    global _products_without_convolution
+    _products_without_convolution = 0
+
+
+def blas_owns_the_cores() -> bool:
+    """Is the work fully connected, so that OpenBLAS's threads share out the products and
+    nothing is split over this pool?"""
+    return pool_enabled() and _products_without_convolution >= FULLY_CONNECTED_AFTER
+
+
 def parallel_for(body, length: int, size: int) -> None:
     """Run ``body(lo, hi)`` over contiguous parts that cover ``range(length)``.
 
@@ -171,7 +212,7 @@ def parallel_for(body, length: int, size: int) -> None:
     runs on the calling thread.
     An exception in any part is raised here.
     """
-    if size == 0 or size < MIN_PARALLEL_WORK:
+    if size == 0 or size < MIN_PARALLEL_WORK or blas_owns_the_cores():
         body(0, length)
     else:
         run_in_parts(body, length)
@@ -273,8 +314,15 @@ def parallel_map(fn, *arrays, size: int) -> None:
 
 def blas_single_threaded():
     """A context in which OpenBLAS runs on one thread (nothing, where minigan cannot set it):
-    every product of the fast kernels runs in one, split over this pool where it is large."""
-    return _blas.single_threaded() if _blas is not None else contextlib.nullcontext()
+    the fast kernels' products run in one, split over this pool where they are large, unless
+    :func:`blas_owns_the_cores`."""
+    return _blas.limited_to(1) if _blas is not None else contextlib.nullcontext()
+
+
+def blas_on_our_threads():
+    """A context in which OpenBLAS splits products over :func:`get_num_threads` threads (for
+    fully connected work, see :func:`blas_owns_the_cores`)."""
+    return _blas.limited_to(_num_threads) if _blas is not None else contextlib.nullcontext()
 
 
 def blas_controlled() -> bool:

@@ -37,6 +37,7 @@ def split_everything(monkeypatch):
     monkeypatch.setattr(threads, "MIN_PARALLEL_WORK", 0)
     monkeypatch.setattr(fast, "MIN_PARALLEL_MACS", 0)
     monkeypatch.setattr(fast, "MIN_PARALLEL_SUM_MACS", 0)
+    monkeypatch.setattr(threads, "FULLY_CONNECTED_AFTER", 1 << 62)  # the pool keeps the cores
     previous = threads.get_num_threads()
     threads.set_num_threads(2)
     yield
@@ -165,12 +166,62 @@ def test_top_level_names_follow_pytorch():
 @needs_pool
 def test_openblas_runs_single_threaded_inside_and_is_restored_after():
     before = threads._blas._get()
-    with threads._blas.single_threaded():
+    with threads.blas_single_threaded():
         assert threads._blas._get() == 1
-        with threads._blas.single_threaded():  # nesting keeps it at one
+        with threads.blas_single_threaded():  # nesting keeps it at one
             assert threads._blas._get() == 1
         assert threads._blas._get() == 1
     assert threads._blas._get() == before
+
+
+@pytest.fixture
+def two_threads():
+    previous = threads.get_num_threads()
+    threads.set_num_threads(2)
+    threads.note_convolution()
+    yield
+    threads.set_num_threads(previous)
+    threads.note_convolution()
+
+
+@needs_pool
+def test_fully_connected_work_hands_products_to_openblas_and_the_rest_to_this_thread(
+        two_threads, monkeypatch):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((64, 300)), rng.standard_normal((300, 200))
+    for _ in range(threads.FULLY_CONNECTED_AFTER - 1):
+        fast.matmul(a, b)
+    assert not threads.blas_owns_the_cores()
+    fast.matmul(a, b)
+    assert threads.blas_owns_the_cores()
+    seen = []
+    threads.parallel_for(lambda lo, hi: seen.append((lo, hi)), 10, size=1 << 30)
+    assert seen == [(0, 10)]  # not split: OpenBLAS's workers hold the other cores
+    threads_inside = []
+    real_matmul = np.matmul
+
+    class Spy(np.ndarray):
+        def __matmul__(self, other):
+            threads_inside.append(threads._blas._get())
+            return real_matmul(np.asarray(self), other)
+    out = fast.matmul(a.view(Spy), b)
+    assert threads_inside == [2]  # the product on OpenBLAS's threads, as many as minigan's
+    np.testing.assert_allclose(np.asarray(out), a @ b, rtol=1e-12)
+
+
+@needs_pool
+def test_a_convolution_gives_the_cores_back_to_the_pool(two_threads):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((8, 8)), rng.standard_normal((8, 8))
+    for _ in range(threads.FULLY_CONNECTED_AFTER):
+        fast.matmul(a, b)
+    assert threads.blas_owns_the_cores()
+    conv2d(mg.tensor(rng.standard_normal((1, 1, 5, 5))), mg.tensor(rng.standard_normal((1, 1, 3, 3))))
+    assert not threads.blas_owns_the_cores()
+    threads.set_num_threads(1)
+    for _ in range(threads.FULLY_CONNECTED_AFTER):
+        fast.matmul(a, b)
+    assert not threads.blas_owns_the_cores()  # one thread: there is no other core to give
 
 
 @SPLIT
