@@ -194,8 +194,8 @@ def peak_memory_child(library: str, steps: int = 3, build=build,
     return result
 
 
-def peak_memory(library: str, script: str = __file__) -> dict | None:
-    cmd = [sys.executable, script, "--memory-child", library]
+def peak_memory(library: str, script: str = __file__, batch: int = BATCH) -> dict | None:
+    cmd = [sys.executable, script, "--memory-child", library, "--batch", str(batch)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         print(f"(memory measurement for {library} failed: {done.stderr.strip()[-300:]})")
@@ -224,8 +224,10 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
          flops=step_flops, script: str = __file__, doc: str = __doc__) -> None:
     """Time ``build``'s GAN step in both libraries (the DCGAN's by default; another script
     passes its own networks, input shape, FLOP count and file, for the memory child)."""
+    global BATCH
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="timed steps per library")
+    parser.add_argument("--batch", type=int, default=BATCH, help="images per batch")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     parser.add_argument("--rounds", type=int, default=5,
                         help="alternate the libraries this many times (steps split evenly)")
@@ -244,6 +246,7 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
                              "the work done")
     parser.add_argument("--memory-child", choices=("minigan", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    BATCH = args.batch  # read by the setups and the FLOP counts below
 
     if args.memory_child:
         print(json.dumps(peak_memory_child(args.memory_child, build=build,
@@ -302,7 +305,7 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
     if not args.no_memory:
         print("\nPeak memory added by training steps (fresh process each):")
         for library in ("minigan",) + (("torch",) if use_torch else ()):
-            result = peak_memory(library, script)
+            result = peak_memory(library, script, args.batch)
             if result:
                 extra = (f", NumPy arrays traced by tracemalloc: {result['traced_mib']:.0f} MiB"
                          if "traced_mib" in result else "")

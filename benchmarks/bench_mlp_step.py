@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
-from bench_dcgan_step import BATCH, Z_DIM, main  # noqa: E402
+import bench_dcgan_step as harness  # noqa: E402
+from bench_dcgan_step import Z_DIM, main  # noqa: E402
 from bench_gpu import build_mlp  # noqa: E402
 
 G_WIDTHS, D_WIDTHS = [Z_DIM, 256, 512, 1024, 784], [784, 1024, 512, 256, 1]
@@ -29,7 +30,7 @@ def step_flops() -> float:
     g = sum(a * b for a, b in zip(G_WIDTHS, G_WIDTHS[1:]))
     d = sum(a * b for a, b in zip(D_WIDTHS, D_WIDTHS[1:]))
     first_g, first_d = G_WIDTHS[0] * G_WIDTHS[1], D_WIDTHS[0] * D_WIDTHS[1]
-    return 2.0 * BATCH * (3 * g - first_g + 3 * d + 2 * (2 * d - first_d) + 2 * d)
+    return 2.0 * harness.BATCH * (3 * g - first_g + 3 * d + 2 * (2 * d - first_d) + 2 * d)
 
 
 if __name__ == "__main__":
