@@ -165,11 +165,19 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
     # A released node has forgotten its inputs, so it may lead to one: the gradient goes there
     # and the walk says why it stops (backward() raises; grad() raises if an input is missing).
     useful = set(targets)
+    uses: dict[int, int] = {}  # how many node inputs each tensor is
     for tensor in order:  # parents come before children in ``order``
         node = tensor._node
-        if node is not None and (node._released or any(
-                p is not None and id(p) in useful for p in node.inputs)):
+        if node is None:
+            continue
+        for p in node.inputs:
+            if p is not None:
+                uses[id(p)] = uses.get(id(p), 0) + 1
+        if node._released or any(p is not None and id(p) in useful for p in node.inputs):
             useful.add(id(tensor))
+    # Whether a gradient is the walk's own matters only where it may be kept (a target's) or
+    # added into (a tensor used more than once); elsewhere it is not asked.
+    may_keep_or_add = {key for key, n in uses.items() if n > 1} | targets
 
     # grads[id(t)]: the gradient reaching t so far. ``owned`` holds the ids whose gradient is an
     # array the walk made and no one else holds: later contributions are added into it in
@@ -231,8 +239,9 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
                 if pg.shape != parent.shape:  # a broken backward must fail here, not later
                     raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of "
                                        f"shape {pg.shape} for an input of shape {parent.shape}")
-                add_gradient(id(parent), pg, new=not create_graph and _is_new(
-                    pg.data, node, tensor, g.data, returned))
+                key = id(parent)
+                add_gradient(key, pg, new=not create_graph and key in may_keep_or_add
+                             and _is_new(pg.data, node, tensor, g.data, returned))
             if not retain_graph:
                 _release(node)
     return results, released_on_the_way
