@@ -168,13 +168,14 @@ def _resident_mib() -> tuple:
 
 
 def peak_memory_child(library: str, steps: int = 3, build=build,
-                      image_shape=(1, 28, 28)) -> dict:
+                      image_shape=(1, 28, 28), setups=None) -> dict:
     """Run in a fresh process: how much a few steps raise the peak resident set above what the
     built models hold (MiB), and for minigan also the peak of NumPy's traced allocations
     during one step."""
-    models, step = minigan_setup(build=build, image_shape=image_shape)
+    ours, theirs = setups or (minigan_setup, torch_setup)
+    models, step = ours(build=build, image_shape=image_shape)
     if library == "torch":
-        step = torch_setup(models, build=build, image_shape=image_shape)
+        step = theirs(models, build=build, image_shape=image_shape)
     try:  # reset the peak to the current resident set
         with open("/proc/self/clear_refs", "w") as clear:
             clear.write("5")
@@ -221,9 +222,10 @@ def blas_note() -> str:
 
 
 def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
-         flops=step_flops, script: str = __file__, doc: str = __doc__) -> None:
+         flops=step_flops, script: str = __file__, doc: str = __doc__, setups=None) -> None:
     """Time ``build``'s GAN step in both libraries (the DCGAN's by default; another script
-    passes its own networks, input shape, FLOP count and file, for the memory child)."""
+    passes its own networks, input shape, FLOP count (or None) and file, for the memory
+    child, and ``setups``, its own (minigan_setup, torch_setup) pair for another kind of step)."""
     global BATCH
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="timed steps per library")
@@ -250,14 +252,15 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
 
     if args.memory_child:
         print(json.dumps(peak_memory_child(args.memory_child, build=build,
-                                           image_shape=image_shape)))
+                                           image_shape=image_shape, setups=setups)))
         return
 
     use_torch = have_torch() and not args.no_torch
-    models, mg_step = minigan_setup(build=build, image_shape=image_shape)
+    ours, theirs = setups or (minigan_setup, torch_setup)
+    models, mg_step = ours(build=build, image_shape=image_shape)
     steps = {"minigan": mg_step}
     if not args.no_reference:  # the same step on the plain kernels: what the speed work buys
-        _, plain_step = minigan_setup(build=build, image_shape=image_shape)
+        _, plain_step = ours(build=build, image_shape=image_shape)
 
         def reference_step():
             with kernels.using("reference"):
@@ -268,7 +271,7 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
 
         if args.torch_threads:
             torch.set_num_threads(args.torch_threads)
-        steps["PyTorch"] = torch_setup(models, build=build, image_shape=image_shape)
+        steps["PyTorch"] = theirs(models, build=build, image_shape=image_shape)
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
               + ("" if args.torch_threads else " (default)"))
     print(blas_note())
@@ -286,15 +289,16 @@ def main(argv=None, title: str = "DCGAN", build=build, image_shape=(1, 28, 28),
         for name, step in steps.items():
             times[name] += [timed(step, clock) for _ in range(per_round)]
 
-    flops = flops()
-    print(f"\n{title} step, batch {BATCH}, float32, {len(times['minigan'])} timed steps each "
-          f"({flops / 1e9:.1f} GFLOP of matrix products per step)"
+    flops = flops() if flops else None
+    print(f"\n{title} step, batch {BATCH}, float32, {len(times['minigan'])} timed steps each"
+          + (f" ({flops / 1e9:.1f} GFLOP of matrix products per step)" if flops else "")
           + (", CPU time of all threads" if args.cpu_time else ", wall time"))
     medians = {name: statistics.median(t) for name, t in times.items()}
     bests = {name: min(t) for name, t in times.items()}
     for name, ms in medians.items():
         print(f"  {name:26s} {ms:8.1f} ms/step median, {bests[name]:6.1f} best, "
-              f"{max(times[name]):6.1f} worst  ({flops / ms / 1e6:.0f} GFLOP/s at the median)")
+              f"{max(times[name]):6.1f} worst"
+              + (f"  ({flops / ms / 1e6:.0f} GFLOP/s at the median)" if flops else ""))
     if "minigan reference kernels" in medians:
         print(f"  ratio reference kernels / fast kernels: "
               f"{medians['minigan reference kernels'] / medians['minigan']:.2f} (medians)")

@@ -71,7 +71,12 @@ def col2im(cols, kernel, stride, padding, out_size, bias=None):
     """
     image, add = col2im_by_channels(cols.shape, cols.dtype, xp_of(cols), kernel, stride,
                                      padding, out_size, bias)
-    threads.parallel_for(lambda lo, hi: add(cols, lo, hi), cols.shape[0], host_size(cols))
+    # Split by the size of one NumPy call (one kernel offset's add), not of all kh*kw of them:
+    # at batch 1 each add is a few thousand numbers, and two threads passing the GIL back and
+    # forth between such small calls are slower than one.
+    kh, kw = kernel
+    threads.parallel_for(lambda lo, hi: add(cols, lo, hi), cols.shape[0],
+                         host_size(cols) // (kh * kw))
     return image
 
 
