@@ -265,9 +265,11 @@ def run_together(lead, other, size, follow_up=None, length=0):
     results, failed = [None, None], []
     lead_done = threading.Event()
     taken, lock = [0], threading.Lock()
-    step = -(-length // 4)  # quarters: eighths measured slower (smaller copies, more GIL hand-offs)
 
-    def share_follow_up():
+    def share_follow_up(alone):
+        # Shared, in quarters (eighths measured slower: smaller copies, more GIL hand-offs);
+        # alone, in one piece: each piece costs a NumPy call per kernel offset.
+        step = length if alone else -(-length // 4)
         while not failed:
             with lock:
                 lo = taken[0]
@@ -290,7 +292,7 @@ def run_together(lead, other, size, follow_up=None, length=0):
                 results[1] = other()
             if follow_up is not None:
                 lead_done.wait()
-                share_follow_up()
+                share_follow_up(alone=hi - lo == 2)
     parallel_for(body, 2, size)
     return tuple(results)
 
