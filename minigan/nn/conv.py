@@ -106,7 +106,7 @@ class Conv2d(_ConvNd):
         if self.padding_mode == "reflect" and padding != (0, 0):
             (ph, pw), padding = padding, (0, 0)
             x = _pad.pad(x, (pw, pw, ph, ph), mode="reflect")
-        stride, padding = _conv.check_conv2d(repr(self), x, self.weight, self.bias, self.stride,
+        stride, padding = _conv.check_conv2d(self, x, self.weight, self.bias, self.stride,
                                              padding)
         return _conv.Conv2d.apply(x, self.weight, self.bias, stride=stride, padding=padding)
 
@@ -136,7 +136,7 @@ class ConvTranspose2d(_ConvNd):
         if output_size is not None:  # PyTorch's way to pick among the sizes a stride allows
             output_padding = self._output_padding_for(x, output_size)
         stride, padding, output_padding = _conv.check_conv_transpose2d(
-            repr(self), x, self.weight, self.bias, self.stride, self.padding, output_padding)
+            self, x, self.weight, self.bias, self.stride, self.padding, output_padding)
         return _conv.ConvTranspose2d.apply(x, self.weight, self.bias, stride=stride,
                                            padding=padding, output_padding=output_padding)
 

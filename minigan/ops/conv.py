@@ -74,7 +74,8 @@ def _check_common(op: str, input, weight, bias, stride, padding, dilation, group
 
 
 def check_conv2d(op: str, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """Validate ``conv2d``'s arguments; ``op`` names the caller (a layer) in the messages.
+    """Validate ``conv2d``'s arguments; ``op`` names the caller in the messages (a name, or a
+    layer, whose repr is then made only for a message: a forward pass never pays for it).
 
     Returns (stride, padding) as pairs.
     """
