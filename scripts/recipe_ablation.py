@@ -27,12 +27,15 @@ from minigan.data import DataLoader, load_mnist, scale_to_unit_range
 from minigan.gan.ema import EMA
 from minigan.gan.models.conditional import ConditionalGAN
 from minigan.gan.models.dcgan import DCGAN, VARIANTS
+from minigan.gan.models.lsgan import LSGAN
 from minigan.gan.models.mlp import VanillaGAN
+from minigan.gan.models.wgan import WGAN
 from minigan.gan.trainer import train
 from minigan.metrics import evaluate_samples
 
+# Each model, and whether its networks take flat images (None: as its ``arch`` says, "mlp" flat).
 MODELS = {"vanilla": (VanillaGAN, True), "dcgan": (DCGAN, False),
-          "cgan": (ConditionalGAN, True)}
+          "cgan": (ConditionalGAN, True), "wgan": (WGAN, None), "lsgan": (LSGAN, None)}
 
 
 def split_bundled(holdout_per_digit: int):
@@ -90,6 +93,8 @@ def main(argv=None) -> int:
             p.error(f"--variant is an option of the dcgan model, not of {args.model}")
         config["variant"] = args.variant
     model = cls(**config, recipe=json.loads(args.recipe))
+    if flatten is None:
+        flatten = model.config["arch"] == "mlp"
     extra = {decay: EMA(model.G, decay) for decay in args.extra_ema}
     train_step = model.train_step
 
