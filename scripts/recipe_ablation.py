@@ -78,6 +78,9 @@ def main(argv=None) -> int:
     p.add_argument("--checkpoint-every", type=int, default=None,
                    help="epochs between checkpoints in --out (default: only the last), so a "
                         "long run can be judged while it trains")
+    p.add_argument("--resume", default=None,
+                   help="continue this run's checkpoint (the same arguments otherwise): the "
+                        "same run as one uninterrupted, as minigan's checkpoints guarantee")
     p.add_argument("--extra-ema", type=float, nargs="*", default=[],
                    help="more decays of G's moving average, kept beside the recipe's and "
                         "judged too (an average does not change training: one run, many rows)")
@@ -112,7 +115,7 @@ def main(argv=None) -> int:
     epochs = max(1, round(args.iterations / len(loader)))
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        train(model, loader, epochs, args.out or scratch, progress=False,
+        train(model, loader, epochs, args.out or scratch, progress=False, resume=args.resume,
               checkpoint_every=args.checkpoint_every or max(1, epochs))
     minutes = (time.perf_counter() - began) / 60
     base = {"model": args.model, "variant": model.config.get("variant", "lecture"),
