@@ -45,7 +45,7 @@ def _writable(array) -> bool:
     return all(stride != 0 for stride, n in zip(array.strides, array.shape) if n > 1)
 
 
-def _is_new(array, node: Function, output: Tensor, incoming, siblings) -> bool:
+def _is_new(array, node: Function, output: Tensor, incoming, siblings, position: int) -> bool:
     """Is a gradient a backward returned an array of its own, that no one else can see?
 
     A backward returns new arrays or views of its incoming gradient (a Function's contract,
@@ -63,7 +63,7 @@ def _is_new(array, node: Function, output: Tensor, incoming, siblings) -> bool:
     if share is None:
         return False
     held = [incoming, output.data, *(t.data for t in node.inputs if t is not None)]
-    held += [s for s in siblings if s is not None and s is not array]
+    held += [s for i, s in enumerate(siblings) if s is not None and i != position]
     # (an array on another device, the input of a .to(), cannot share this one's memory)
     return not any(share(array, other) for other in held
                    if backend.get_array_module(other) is xp)
@@ -233,7 +233,8 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
             if anomaly.enabled:
                 anomaly.check_backward(node, input_grads)
             returned = [None if pg is None else pg.data for pg in input_grads]
-            for parent, pg, needed in zip(node.inputs, input_grads, node.needs_input_grad):
+            for i, (parent, pg, needed) in enumerate(zip(node.inputs, input_grads,
+                                                         node.needs_input_grad)):
                 if not needed or pg is None:
                     continue
                 if pg.shape != parent.shape:  # a broken backward must fail here, not later
@@ -241,7 +242,7 @@ def _run_backward(order, outputs, seeds, create_graph: bool, retain_graph: bool,
                                        f"shape {pg.shape} for an input of shape {parent.shape}")
                 key = id(parent)
                 add_gradient(key, pg, new=not create_graph and key in may_keep_or_add
-                             and _is_new(pg.data, node, tensor, g.data, returned))
+                             and _is_new(pg.data, node, tensor, g.data, returned, i))
             if not retain_graph:
                 _release(node)
     return results, released_on_the_way

@@ -93,6 +93,27 @@ def test_an_array_a_backward_did_not_make_is_never_written_into():
     np.testing.assert_array_equal(other.numpy(), [10.0, 20.0])
 
 
+class _OneArrayForBoth(autograd.Function):
+    """x * y's gradient, but one new array handed to both inputs (where x and y are equal)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        both = g * ctx.inputs[1]
+        return both, both
+
+
+def test_one_new_array_handed_to_two_inputs_is_not_written_into_for_either():
+    a, b = leaf([2.0, 3.0]), leaf([2.0, 3.0])
+    # a gets a second contribution, which must not be added into the array b holds too
+    (_OneArrayForBoth.apply(a, b) + a * 10.0).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [12.0, 13.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0, 3.0])
+
+
 def test_grad_returns_arrays_of_its_own_even_through_views():
     x = leaf(np.ones((2, 3)))
     y = x * 2.0
