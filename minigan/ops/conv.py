@@ -73,7 +73,7 @@ def _check_common(op: str, input, weight, bias, stride, padding, dilation, group
     return stride, padding
 
 
-def check_conv2d(op: str, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def check_conv2d(op, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Validate ``conv2d``'s arguments; ``op`` names the caller in the messages (a name, or a
     layer, whose repr is then made only for a message: a forward pass never pays for it).
 
@@ -93,7 +93,7 @@ def check_conv2d(op: str, input, weight, bias=None, stride=1, padding=0, dilatio
     return stride, padding
 
 
-def check_conv_transpose2d(op: str, input, weight, bias=None, stride=1, padding=0,
+def check_conv_transpose2d(op, input, weight, bias=None, stride=1, padding=0,
                            output_padding=0, groups=1, dilation=1):
     """Validate ``conv_transpose2d``'s arguments. Returns (stride, padding, output_padding)."""
     stride, padding = _check_common(op, input, weight, bias, stride, padding, dilation, groups)
