@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan.data import DataLoader, load_mnist, scale_to_unit_range
+from minigan.data import DataLoader, load_bundled_mnist, load_mnist, scale_to_unit_range
 from minigan.gan.ema import EMA
 from minigan.gan.models.conditional import ConditionalGAN
 from minigan.gan.models.dcgan import DCGAN, VARIANTS
@@ -39,8 +39,10 @@ MODELS = {"vanilla": (VanillaGAN, True), "dcgan": (DCGAN, False),
 
 
 def split_bundled(holdout_per_digit: int):
-    """The bundled 5,000 digits as (train images, train labels, held-out images)."""
-    images, labels = load_mnist()
+    """The bundled 5,000 digits as (train images, train labels, held-out images). Always the
+    bundled ones, never a download: the shipped models' commands must train on the same
+    digits on every machine, online or not."""
+    images, labels = load_bundled_mnist()
     held = np.zeros(len(images), bool)
     for digit in range(10):
         held[np.flatnonzero(labels == digit)[-holdout_per_digit:]] = True

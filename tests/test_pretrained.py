@@ -178,3 +178,25 @@ def test_the_recorded_command_still_trains_and_exports(item, tmp_path):
     assert model.name == pretrained.load(item.name).name
     pretrained.export_generator(model, tmp_path / "g.npz")
     assert pretrained.load_generator(tmp_path / "g.npz").sample(4).shape[0] == 4
+
+
+def test_the_recorded_commands_train_on_the_bundled_digits_even_where_mnist_downloads(
+        monkeypatch):
+    """The catalogue's figures hold for the bundled 5,000 digits: on a machine where the full
+    MNIST is cached or downloadable, the training script must still use the bundled ones."""
+    import importlib.util
+
+    import minigan.data.mnist as mnist
+
+    spec = importlib.util.spec_from_file_location(
+        "recipe_ablation", os.path.join(ROOT, "scripts", "recipe_ablation.py"))
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    full = (np.zeros((60000, 28, 28), np.uint8), np.repeat(np.arange(10, dtype=np.uint8), 6000))
+    monkeypatch.setattr(mnist, "_load", lambda *args, **kwargs: full)
+    assert mnist.load_mnist()[0].shape[0] == 60000  # what a download would give
+    images, labels, held = script.split_bundled(50)
+    bundled, bundled_labels = mnist.load_bundled_mnist()
+    assert len(images) == 4500 and len(held) == 500
+    last_of_each = np.concatenate([np.flatnonzero(bundled_labels == d)[-50:] for d in range(10)])
+    np.testing.assert_array_equal(held, bundled[np.sort(last_of_each)])
