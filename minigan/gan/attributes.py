@@ -195,15 +195,24 @@ def describe(result: dict) -> str:
 
 
 def save_attribute_figure(results, path) -> str:
+    """:func:`attribute_figure` saved to ``path``; returns ``path``."""
+    return save_figure(attribute_figure(results), path, dpi=100)
+
+
+def attribute_figure(results, figure=None):
     """One panel per :func:`attribute_arithmetic` result, side by side: rows are base samples,
     columns the multiples of the direction (the column at 0 is the sample itself), titled with
-    the change at +1 and the share of digits kept. Returns ``path``."""
-    from matplotlib.figure import Figure
+    the change at +1 and the share of digits kept.
+
+    ``figure(figsize=...)`` makes the figure: by default a bare ``matplotlib.figure.Figure``
+    (nothing shown); pass ``matplotlib.pyplot.figure`` to show it in a notebook."""
+    if figure is None:
+        from matplotlib.figure import Figure as figure
 
     results = list(results)
     if not results:
-        raise ValueError("save_attribute_figure: no results to draw")
-    fig = Figure(figsize=(3.6 * len(results), 0.5 * len(results[0]["images"]) + 1.4))
+        raise ValueError("attribute_figure: no results to draw")
+    fig = figure(figsize=(3.6 * len(results), 0.5 * len(results[0]["images"]) + 1.4))
     axes = fig.subplots(1, len(results), squeeze=False)[0]
     for ax, r in zip(axes, results):
         images = r["images"]
@@ -220,7 +229,7 @@ def save_attribute_figure(results, path) -> str:
         ax.set_title(f"{r['attribute']}: {r['change']:+.2f} sd at +1\n"
                      f"digit kept in {r['kept']:.0%} of {r['bases']}", fontsize=9)
     fig.tight_layout()
-    return save_figure(fig, path, dpi=100)
+    return fig
 
 
 # ---------------------------------------------------------------- helpers

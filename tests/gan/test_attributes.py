@@ -157,6 +157,18 @@ def test_arithmetic_moves_the_attribute_keeps_the_digit_and_draws_the_figure(tmp
     both = tmp_path / "both.png"
     attributes.save_attribute_figure([out, slanted], both)
     assert both.is_file()
+    # Drawn by the figure factory it is given (a lesson passes pyplot's, to show it inline):
+    # one panel per result, titled with its change and share kept.
+    import matplotlib.pyplot as plt
+
+    fig = attributes.attribute_figure([out, slanted], figure=plt.figure)
+    try:
+        assert plt.fignum_exists(fig.number) and len(fig.axes) == 2
+        assert fig.axes[0].get_title().startswith(f"thickness: {out['change']:+.2f} sd")
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="attribute_figure: no results"):
+        attributes.attribute_figure([])
 
 
 def test_direction_on_a_tiny_untrained_dcgan_is_deterministic_under_a_seed():
