@@ -192,7 +192,7 @@ TEST_SEED_OFFSET = 1_000_003
 
 
 def unpaired_digits(split: str = "train", n=None, root=None, seed: int = 0, mirrors=None,
-                    n_printed=None):
+                    n_printed=None, offline: bool = False):
     """Unpaired domains for CycleGAN: A = handwritten MNIST, B = printed digits.
 
     Returns ``(handwritten uint8 (N, 32, 32), handwritten_labels (N,), printed uint8 (M, 32,
@@ -200,12 +200,13 @@ def unpaired_digits(split: str = "train", n=None, root=None, seed: int = 0, mirr
     :mod:`minigan.data.digit_domains` (``n``: a fixed random subset of that many; ``root`` and
     ``mirrors`` go to ``load_mnist``). The printed side has ``M = n_printed`` digits (default
     ``M = N``) rendered with ``seed`` for train and ``seed + TEST_SEED_OFFSET`` for test.
+    ``offline``: the bundled digits whatever is cached or downloadable (see ``mnist_split``).
     The labels are for measuring only: CycleGAN never sees which image matches which.
     """
     from minigan.data.digit_domains import _subset, mnist_split, pad_to_32
     if split not in ("train", "test"):
         raise ValueError(f"unpaired_digits: split must be 'train' or 'test', got {split!r}")
-    images, labels = _subset(mnist_split(split, root, mirrors), n)
+    images, labels = _subset(mnist_split(split, root, mirrors, offline=offline), n)
     m = len(images) if n_printed is None else n_printed
     printed, printed_labels = render_printed_digits(
         m, seed=seed if split == "train" else seed + TEST_SEED_OFFSET)

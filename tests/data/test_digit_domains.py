@@ -234,6 +234,16 @@ def test_real_test_set_is_used_when_it_loads(monkeypatch):
     assert len(mnist_split("train")[0]) == 5000  # nothing held out: the test set is real
 
 
+def test_offline_splits_are_the_bundled_ones_even_where_mnist_loads(monkeypatch, offline):
+    expected = {split: mnist_split(split, **offline) for split in ("train", "test")}
+    load, fake_test = _fake_loader(True, load_bundled_mnist())
+    monkeypatch.setattr(digit_domains, "load_mnist", load)
+    assert mnist_split("test")[0] is fake_test[0]  # what a machine with MNIST would use ...
+    for split in ("train", "test"):  # ... and what offline=True uses there all the same
+        for got, want in zip(mnist_split(split, offline=True), expected[split]):
+            np.testing.assert_array_equal(got, want)
+
+
 def test_full_train_set_drops_the_held_out_images_when_the_test_set_is_missing(monkeypatch):
     # a stand-in for the 60,000 training images: the bundled ones (a subset) plus others
     images, labels = load_bundled_mnist()
