@@ -29,7 +29,7 @@ from minigan.gan.models.cyclegan import CycleGAN  # noqa: E402
 from minigan.gan.translation_examples import (load_user_folder, lr_schedule,  # noqa: E402
                                               run_training, save_rows, spread, to_unit_range,
                                               translation_parser, write_results)
-from minigan.metrics.translation import l1_distance, to_uint8_28  # noqa: E402
+from minigan.metrics.translation import cyclegan_digit_figures, l1_distance  # noqa: E402
 
 
 def load_domains(args, split: str):
@@ -39,29 +39,6 @@ def load_domains(args, split: str):
         return to_unit_range(a), to_unit_range(b), la, lb
     a, b = load_user_folder(load_unaligned_folder, args, split, what="images")
     return to_unit_range(a), to_unit_range(b), None, None
-
-
-def judge_accuracy(images, labels):
-    from minigan.metrics.judge import predict
-
-    return float((predict(to_uint8_28(images)) == labels).mean())
-
-
-def judge_agreement(images, originals):
-    """How often the judge reads the same digit on each translation as on its original."""
-    from minigan.metrics.judge import predict
-
-    return float((predict(to_uint8_28(images)) == predict(to_uint8_28(originals))).mean())
-
-
-def style_figures(a, b, test_a, test_b, ab, ba) -> dict:
-    """The style classifier's verdicts: on held-out real digits, then on the translations."""
-    from minigan.metrics.style import domain_b_share, style_accuracy, train_style_classifier
-
-    net = train_style_classifier(a, b)
-    return {"style_accuracy_real": style_accuracy(net, test_a, test_b),
-            "style_printed_share_of_AB": domain_b_share(net, ab),
-            "style_handwritten_share_of_BA": 1.0 - domain_b_share(net, ba)}
 
 
 def main(argv=None):
@@ -95,22 +72,14 @@ def main(argv=None):
     if not history["epoch_seconds"]:
         return None
 
-    ab, aba = model.round_trip(test_a, "AtoB")
-    ba, bab = model.round_trip(test_b, "BtoA")
-    ab, aba, ba, bab = ab.numpy(), aba.numpy(), ba.numpy(), bab.numpy()
+    ab, aba = (t.numpy() for t in model.round_trip(test_a, "AtoB"))
+    ba, bab = (t.numpy() for t in model.round_trip(test_b, "BtoA"))
     results = {"seconds_per_epoch": sum(history["epoch_seconds"]) / len(history["epoch_seconds"]),
                "cycle_l1_A": l1_distance(aba, test_a), "cycle_l1_B": l1_distance(bab, test_b)}
     print(f"\nheld-out cycle-reconstruction L1 (in [-1, 1] units): A->B->A "
           f"{results['cycle_l1_A']:.4f}, B->A->B {results['cycle_l1_B']:.4f}")
-    if test_la is not None:  # digits: does the content survive the trip?
-        results.update(
-            judge_handwritten=judge_accuracy(test_a, test_la),
-            judge_translated_to_printed=judge_accuracy(ab, test_la),
-            judge_round_trip=judge_accuracy(aba, test_la),
-            judge_printed=judge_accuracy(test_b, test_lb),
-            judge_printed_to_handwritten=judge_accuracy(ba, test_lb),
-            judge_same_digit_AB=judge_agreement(ab, test_a),
-            **style_figures(a, b, test_a, test_b, ab, ba))
+    if test_la is not None:  # digits: does the content survive the trip, does the style move?
+        results.update(cyclegan_digit_figures(model, (a, b), (test_a, test_b, test_la, test_lb)))
         print("the judge's digit accuracy (held out):\n"
               f"  handwritten originals         {100 * results['judge_handwritten']:5.1f}%\n"
               f"  ... translated to printed     {100 * results['judge_translated_to_printed']:5.1f}%"
