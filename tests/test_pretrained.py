@@ -10,6 +10,7 @@ import pytest
 
 import minigan
 from minigan import cli, pretrained
+from minigan.checkpoint import load_checkpoint
 from minigan.gan.models import load_model
 from minigan.gan.models.dcgan import DCGAN
 from minigan.gan.trainer import new_history, save_training_checkpoint
@@ -45,6 +46,29 @@ def test_a_float32_file_draws_exactly_what_the_model_draws(recipe, tmp_path):
     assert not loaded.G.training  # ready to draw: batch norm uses its statistics
     np.testing.assert_array_equal(samples(loaded), samples(model))
     np.testing.assert_array_equal(loaded.sample_grid(), model.sample_grid())
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_a_translation_model_ships_its_generators_and_its_grid_images(half, tmp_path):
+    from minigan.data import UnpairedLoader
+    from minigan.gan.models.cyclegan import CycleGAN
+
+    minigan.manual_seed(0)
+    rng = np.random.default_rng(0)
+    a, b = (rng.uniform(-1, 1, (8, 1, 16, 16)).astype(np.float32) for _ in range(2))
+    model = CycleGAN(1, 1, ngf=4, n_blocks=1, ndf=4, n_layers=1)
+    model.set_fixed_inputs(a=a[:3], b=b[:3])
+    for batch in UnpairedLoader(a, b, batch_size=4):
+        model.train_step(batch)
+    digest = pretrained.export_generator(model, tmp_path / "g.npz", half=half)
+    loaded = pretrained.load_generator(tmp_path / "g.npz", sha256=digest)
+    arrays, _ = load_checkpoint(tmp_path / "g.npz")
+    assert {key.split("/")[1] for key in arrays if key.startswith("model/")} == {"G_AB", "G_BA"}
+    tolerance = dict(rtol=2e-2, atol=2e-2) if half else dict(rtol=0, atol=0)
+    for direction in ("AtoB", "BtoA"):
+        np.testing.assert_allclose(loaded.translate(a, direction).numpy(),
+                                   model.translate(a, direction).numpy(), **tolerance)
+    np.testing.assert_allclose(loaded.sample_grid(), model.sample_grid(), **tolerance)
 
 
 def test_the_file_holds_the_average_not_the_raw_generator(tmp_path):
@@ -125,6 +149,29 @@ def test_sample_takes_a_shipped_name(catalogue_of_one, tmp_path, monkeypatch, ca
     assert (tmp_path / "g.png").is_file()
 
 
+def test_a_shipped_translation_model_is_listed_with_how_to_use_it_and_not_sampled(
+        tmp_path, monkeypatch, capsys):
+    from minigan.gan.models.cyclegan import CycleGAN
+
+    minigan.manual_seed(0)
+    digest = pretrained.export_generator(CycleGAN(1, 1, ngf=4, n_blocks=1, ndf=4, n_layers=1),
+                                         tmp_path / "cycle.npz")
+    item = pretrained.Pretrained(
+        name="tiny-cyclegan", file="cycle.npz", sha256=digest, summary="a CycleGAN of width 4",
+        command="python examples/cyclegan_digits.py --ngf 4",
+        figures={"same_digit": [0.85] * 3, "printed": [0.9] * 3})
+    monkeypatch.setattr(pretrained, "FOLDER", tmp_path)
+    monkeypatch.setattr(pretrained, "CATALOGUE", {item.name: item})
+    assert cli.main(["pretrained"]) == 0
+    out = capsys.readouterr().out
+    assert "G_AB(a) read as a's digit 85.0%, G_AB(a) read as printed 90.0%  [held-out" in out
+    assert "minigan.pretrained.load('tiny-cyclegan').translate(images, 'AtoB')" in out
+    assert "minigan sample tiny-cyclegan" not in out
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["sample", "tiny-cyclegan", "-n", "5", "-o", "s.npz"]) == 2
+    assert "does not draw images from noise" in capsys.readouterr().err
+
+
 def test_a_file_of_that_name_wins_over_the_shipped_one(catalogue_of_one, tmp_path, monkeypatch,
                                                        capsys):
     monkeypatch.chdir(tmp_path)
@@ -177,7 +224,9 @@ def test_the_recorded_command_still_trains_and_exports(item, tmp_path):
     model = load_model(tmp_path / "run" / "checkpoint.npz")
     assert model.name == pretrained.load(item.name).name
     pretrained.export_generator(model, tmp_path / "g.npz")
-    assert pretrained.load_generator(tmp_path / "g.npz").sample(4).shape[0] == 4
+    loaded = pretrained.load_generator(tmp_path / "g.npz")
+    drawn = loaded.sample_grid() if item.translates else loaded.sample(4).numpy()
+    assert len(drawn) > 0 and np.isfinite(drawn).all()
 
 
 def test_the_recorded_commands_train_on_the_bundled_digits_even_where_mnist_downloads(

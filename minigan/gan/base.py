@@ -132,6 +132,12 @@ class GANModel:
         if n_fixed is not None:
             self.fixed_noise = self.noise(n_fixed)
 
+    def drawing_networks(self) -> dict:
+        """The networks that make the model's pictures, by name: what a shipped file holds
+        (:mod:`minigan.pretrained`). Here ``{"G": sampling_generator}``; a translation model
+        has its generators instead."""
+        return {"G": self.sampling_generator}
+
     @property
     def sampling_generator(self):
         """The generator that draws samples and pictures: the moving average of G's weights if

@@ -33,7 +33,8 @@ from minigan.checkpoint import (load_checkpoint, prefixed, read_verified, save_c
 
 FOLDER = Path(__file__).resolve().parent
 FORMAT = "minigan-generator"
-GENERATOR_KEY = "model/G"
+NETWORKS_KEY = "model"  # each drawing network's weights under model/<its name>/
+FIXED_INPUTS_KEY = "fixed_inputs"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +54,12 @@ class Pretrained:
     @property
     def path(self) -> Path:
         return FOLDER / self.file
+
+    @property
+    def translates(self) -> bool:
+        """Whether it is a translation model (figures of :func:`translation_figures`): used
+        with ``translate(images)``, not sampled from noise."""
+        return "same_digit" in self.figures
 
 
 CATALOGUE: dict[str, Pretrained] = {item.name: item for item in [
@@ -125,29 +132,37 @@ def load_generator(path, sha256: str | None = None, device: str = "cpu"):
                          "training checkpoint loads with minigan.gan.models.load_model")
     info = meta["model"]
     model = build_model(info["name"], _drawing_config(info["config"]), device=device)
-    weights = {key: value.astype(np.float32) if value.dtype == np.float16 else value
-               for key, value in subtree(arrays, GENERATOR_KEY).items()}
-    model.G.load_state_dict(weights)
+    for name, net in model.drawing_networks().items():
+        net.load_state_dict({key: value.astype(np.float32) if value.dtype == np.float16
+                             else value
+                             for key, value in subtree(arrays, f"{NETWORKS_KEY}/{name}").items()})
     if "fixed_noise" in arrays:  # the grid's noise of the run, so its pictures match
         model.fixed_noise = _on(arrays["fixed_noise"], model.device)
+    fixed_inputs = subtree(arrays, FIXED_INPUTS_KEY)
+    if fixed_inputs:  # a translation model's held-out grid images
+        model.set_fixed_inputs(**fixed_inputs)
     return model.eval()
 
 
 def export_generator(model, path, half: bool = True, note: dict | None = None) -> str:
     """Write the generator that draws ``model``'s samples to ``path``; returns its SHA-256.
 
-    The weights are those of ``model.sampling_generator`` (the moving average with its own
-    batch norm statistics when the recipe keeps one), cast to float16 when ``half``; ``note``
-    (JSON-able) is stored beside the model's name and config, e.g. the training command.
+    The weights are those of ``model.drawing_networks()``: ``model.sampling_generator`` (the
+    moving average with its own batch norm statistics when the recipe keeps one), or a
+    translation model's generators; cast to float16 when ``half``. ``note`` (JSON-able) is
+    stored beside the model's name and config, e.g. the training command.
     """
-    generator = model.sampling_generator
-    weights = {key: _to_numpy(value) for key, value in generator.state_dict().items()}
-    if half:
-        weights = {key: value.astype(np.float16) if value.dtype.kind == "f" else value
-                   for key, value in weights.items()}
-    arrays = prefixed(GENERATOR_KEY, weights)
+    arrays = {}
+    for name, net in model.drawing_networks().items():
+        weights = {key: _to_numpy(value) for key, value in net.state_dict().items()}
+        if half:
+            weights = {key: value.astype(np.float16) if value.dtype.kind == "f" else value
+                       for key, value in weights.items()}
+        arrays.update(prefixed(f"{NETWORKS_KEY}/{name}", weights))
     if model.fixed_noise is not None:
         arrays["fixed_noise"] = model.fixed_noise.numpy()
+    for name, images in getattr(model, "fixed_inputs", {}).items():
+        arrays[f"{FIXED_INPUTS_KEY}/{name}"] = images.numpy()
     meta = {"kind": FORMAT, "model": {"name": model.name, "config": model.config},
             "trained_steps": model.step, "note": note or {}}
     save_checkpoint(path, arrays, meta)
@@ -161,8 +176,13 @@ def judge_figures(model, n: int = 10000, seeds=SEEDS) -> dict:
     """The judge's figures on ``n`` samples from each noise seed in ``seeds``, each as
     ``[mean, min, max]`` over the seeds: the share of confidently read samples, the classifier
     FID to the MNIST test set, the rarest and the commonest digit's share, and for a
-    conditional model the share read as the digit asked for. What :data:`CATALOGUE` records."""
+    conditional model the share read as the digit asked for. What :data:`CATALOGUE` records.
+    A translation model draws nothing from noise: its figures are
+    :func:`translation_figures`, in the same form."""
     import minigan
+
+    if not model.draws_images:
+        return translation_figures(model)
     from minigan.metrics import evaluate_samples
     from minigan.metrics.judge import predict
 
@@ -184,21 +204,56 @@ def judge_figures(model, n: int = 10000, seeds=SEEDS) -> dict:
     return figures
 
 
+def translation_figures(model) -> dict:
+    """A CycleGAN between handwritten (A) and printed (B) digits, measured on the held-out
+    digits of both domains (the bundled digits' held-out 500 and 500 printed ones, the same on
+    every machine): how often the judge reads the same digit on G_AB(a) as on a, the share of
+    G_AB(a) a handwritten-vs-printed classifier reads as printed and of G_BA(b) as handwritten,
+    and the judge's accuracy after the round trip A -> B -> A
+    (:func:`minigan.metrics.translation.cyclegan_digit_figures`). Each as ``[value, value,
+    value]``: one measurement, no noise to draw, in the form of :func:`judge_figures`."""
+    from minigan.data import unpaired_digits
+    from minigan.metrics.translation import cyclegan_digit_figures
+
+    if model.name != "cyclegan":
+        raise ValueError(f"translation_figures measures a CycleGAN between the digit "
+                         f"domains, not a {model.name!r} model")
+
+    def domains(split):
+        a, labels_a, b, labels_b = unpaired_digits(split, offline=True)
+        return _unit_range(a), _unit_range(b), labels_a, labels_b
+
+    train, test = domains("train")[:2], domains("test")
+    f = cyclegan_digit_figures(model, train, test)
+    figures = {"same_digit": f["judge_same_digit_AB"], "printed": f["style_printed_share_of_AB"],
+               "handwritten": f["style_handwritten_share_of_BA"],
+               "round_trip": f["judge_round_trip"]}
+    return {key: [round(float(value), 4)] * 3 for key, value in figures.items()}
+
+
 FIGURE_NAMES = {"confident": ("confident", True), "fid": ("classifier FID", False),
                 "rarest_digit": ("rarest digit", True), "commonest_digit": ("commonest", True),
-                "asked_digit": ("read as asked", True)}
+                "asked_digit": ("read as asked", True),
+                "same_digit": ("G_AB(a) read as a's digit", True),
+                "printed": ("G_AB(a) read as printed", True),
+                "handwritten": ("G_BA(b) read as handwritten", True),
+                "round_trip": ("a -> b -> a read right", True)}
 
 
 def format_figures(figures: dict) -> str:
-    """One line: each figure's mean and its range over the seeds."""
+    """One line: each figure's mean and its range over the seeds (a translation model's, one
+    measurement each, without a range)."""
     parts = []
     for key, (label, share) in FIGURE_NAMES.items():
         if key in figures:
             mean, low, high = figures[key]
-            if share:
-                parts.append(f"{label} {100 * mean:.1f}% ({100 * low:.1f}-{100 * high:.1f})")
-            else:
-                parts.append(f"{label} {mean:.1f} ({low:.1f}-{high:.1f})")
+            scale, unit, digits = (100, "%", 1) if share else (1, "", 1)
+            part = f"{label} {scale * mean:.{digits}f}{unit}"
+            if low != high:
+                part += f" ({scale * low:.{digits}f}-{scale * high:.{digits}f})"
+            parts.append(part)
+    if "same_digit" in figures:
+        return ", ".join(parts) + "  [held-out digits: 500 handwritten, 500 printed]"
     return ", ".join(parts) + f"  [judge, 10,000 samples x seeds {', '.join(map(str, SEEDS))}]"
 
 
@@ -208,6 +263,11 @@ def _drawing_config(config: dict) -> dict:
     if "recipe" in config:
         config["recipe"] = {**config["recipe"], "ema": 0.0}
     return config
+
+
+def _unit_range(images):
+    """uint8 digits (N, H, W) as the translation models take them: (N, 1, H, W) in [-1, 1]."""
+    return images.astype(np.float32)[:, None] / 127.5 - 1.0
 
 
 def _to_numpy(value):

@@ -71,6 +71,10 @@ class TranslationModel(GANModel):
         # One row per kind of picture: as many columns as fixed images.
         self.grid_nrow = max(batch.shape[0] for batch in self.fixed_inputs.values())
 
+    def drawing_networks(self) -> dict:
+        """The generators (``G``; CycleGAN's ``G_AB`` and ``G_BA``): what translates."""
+        return {name: net for name, net in self.networks.items() if name.startswith("G")}
+
     def run_network(self, name: str, images, batch_size: int = 256) -> Tensor:
         """Network ``name`` applied to ``images`` (any form :func:`as_model_input` takes) in
         eval mode without a graph, in batches; a Tensor (N, C, H, W) in [-1, 1]."""
