@@ -185,12 +185,7 @@ def pretrained_command(args) -> int:
         print(f"{item.name}: {item.summary}")
         print(f"  {pretrained.format_figures(item.figures)}")
         print(f"  trained by: {item.command}")
-        if item.translates:
-            print(f"  use:        minigan.pretrained.load({item.name!r}).translate(images, "
-                  f"'AtoB')")
-        else:
-            print(f"  sample:     python -m minigan sample {item.name} -n 64 --grid "
-                  f"{item.name}.png")
+        print(f"  {'use:   ' if item.translates else 'sample:'}     {item.usage}")
     return 0
 
 

@@ -71,6 +71,25 @@ def test_a_translation_model_ships_its_generators_and_its_grid_images(half, tmp_
     np.testing.assert_allclose(loaded.sample_grid(), model.sample_grid(), **tolerance)
 
 
+def test_a_shipped_pix2pix_is_measured_on_completing_the_held_out_digits(tmp_path):
+    from minigan.gan.models.pix2pix import Pix2Pix
+
+    minigan.manual_seed(0)
+    model = Pix2Pix(in_channels=1, out_channels=1, num_downs=5, ngf=2, ndf=2, n_layers=1)
+    digest = pretrained.export_generator(model, tmp_path / "p.npz", half=False)
+    loaded = pretrained.load_generator(tmp_path / "p.npz", sha256=digest)
+    halves = np.random.default_rng(0).uniform(-1, 1, (4, 1, 32, 32)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.translate(halves).numpy(),
+                                  model.translate(halves).numpy())
+    figures = pretrained.judge_figures(loaded)
+    assert set(figures) == {"l1", "sharpness", "confident", "completed_digit"}
+    for key, (value, low, high) in figures.items():
+        assert value == low == high and np.isfinite(value), key  # one measurement each
+    assert figures["l1"][0] > 0.1  # an untrained U-Net is far from the digits
+    line = pretrained.format_figures(figures)
+    assert "L1 to the true digit " in line and "completed from their upper half" in line
+
+
 def test_the_file_holds_the_average_not_the_raw_generator(tmp_path):
     model = trained_a_little(tiny_dcgan({"ema": 0.5}), steps=5)
     pretrained.export_generator(model, tmp_path / "g.npz", half=False)

@@ -223,7 +223,8 @@ def _subset(arrays, n):
     return tuple(a[index] for a in arrays)
 
 
-def paired_digits(kind: str = "edges", split: str = "train", n=None, root=None, mirrors=None):
+def paired_digits(kind: str = "edges", split: str = "train", n=None, root=None, mirrors=None,
+                  offline: bool = False):
     """Paired 32x32 digit images for pix2pix: ``(inputs, targets, labels)``, uint8.
 
     kind "edges":     inputs = ``outline(digit)``, targets = the digit.
@@ -233,11 +234,12 @@ def paired_digits(kind: str = "edges", split: str = "train", n=None, root=None, 
 
     Images (N, 32, 32) uint8 0..255 (white digit on black, as MNIST), labels (N,) uint8. ``n``
     keeps that many images (a fixed random subset, so labels stay balanced). Splits follow the
-    held-out rule in this module's docstring; ``root``/``mirrors`` go to :func:`load_mnist`.
+    held-out rule in this module's docstring; ``root``/``mirrors`` go to :func:`load_mnist`;
+    ``offline``: the bundled digits whatever is cached or downloadable (see :func:`mnist_split`).
     """
     if kind not in KINDS:
         raise ValueError(f"paired_digits: kind must be one of {KINDS}, got {kind!r}")
-    images, labels = _subset(mnist_split(split, root, mirrors), n)
+    images, labels = _subset(mnist_split(split, root, mirrors, offline=offline), n)
     digits = pad_to_32(images)
     if kind == "thickness":
         return thin_strokes(digits), thick_strokes(digits), labels

@@ -59,7 +59,16 @@ class Pretrained:
     def translates(self) -> bool:
         """Whether it is a translation model (figures of :func:`translation_figures`): used
         with ``translate(images)``, not sampled from noise."""
-        return "same_digit" in self.figures
+        return "same_digit" in self.figures or "completed_digit" in self.figures
+
+    @property
+    def usage(self) -> str:
+        """How to use it: the command that samples it, or the Python call that translates."""
+        if "same_digit" in self.figures:
+            return f"minigan.pretrained.load({self.name!r}).translate(images, 'AtoB')"
+        if self.translates:
+            return f"minigan.pretrained.load({self.name!r}).translate(upper_halves)"
+        return f"python -m minigan sample {self.name} -n 64 --grid {self.name}.png"
 
 
 CATALOGUE: dict[str, Pretrained] = {item.name: item for item in [
@@ -205,35 +214,66 @@ def judge_figures(model, n: int = 10000, seeds=SEEDS) -> dict:
 
 
 def translation_figures(model) -> dict:
-    """A CycleGAN between handwritten (A) and printed (B) digits, measured on the held-out
-    digits of both domains (the bundled digits' held-out 500 and 500 printed ones, the same on
-    every machine): how often the judge reads the same digit on G_AB(a) as on a, the share of
-    G_AB(a) a handwritten-vs-printed classifier reads as printed and of G_BA(b) as handwritten,
-    and the judge's accuracy after the round trip A -> B -> A
-    (:func:`minigan.metrics.translation.cyclegan_digit_figures`). Each as ``[value, value,
-    value]``: one measurement, no noise to draw, in the form of :func:`judge_figures`."""
+    """A translation model's figures on held-out digits (the bundled digits' held-out 500,
+    the same on every machine), each as ``[value, value, value]``: one measurement, with no
+    noise to draw, in the form of :func:`judge_figures`.
+
+    A CycleGAN between handwritten (A) and printed (B) digits: how often the judge reads the
+    same digit on G_AB(a) as on a, the share of G_AB(a) a handwritten-vs-printed classifier
+    reads as printed and of G_BA(b) as handwritten, and the judge's accuracy after the round
+    trip A -> B -> A (:func:`minigan.metrics.translation.cyclegan_digit_figures`).
+
+    A pix2pix generator (adversarial or L1 alone) completing digits from their upper half
+    (``paired_digits("completion")``): the L1 distance to the true digits, the sharpness of
+    its outputs (mean gradient magnitude; the true digits' is about 0.18), and the shares the
+    judge reads confidently and as the digit the half came from.
+    """
+    if model.name == "cyclegan":
+        return _cyclegan_figures(model)
+    if model.name == "pix2pix":
+        return _completion_figures(model)
+    raise ValueError(f"translation_figures measures a CycleGAN between the digit domains or a "
+                     f"pix2pix completing digits, not a {model.name!r} model")
+
+
+def _cyclegan_figures(model) -> dict:
     from minigan.data import unpaired_digits
     from minigan.metrics.translation import cyclegan_digit_figures
-
-    if model.name != "cyclegan":
-        raise ValueError(f"translation_figures measures a CycleGAN between the digit "
-                         f"domains, not a {model.name!r} model")
 
     def domains(split):
         a, labels_a, b, labels_b = unpaired_digits(split, offline=True)
         return _unit_range(a), _unit_range(b), labels_a, labels_b
 
-    train, test = domains("train")[:2], domains("test")
-    f = cyclegan_digit_figures(model, train, test)
-    figures = {"same_digit": f["judge_same_digit_AB"], "printed": f["style_printed_share_of_AB"],
-               "handwritten": f["style_handwritten_share_of_BA"],
-               "round_trip": f["judge_round_trip"]}
+    f = cyclegan_digit_figures(model, domains("train")[:2], domains("test"))
+    return _one_measurement({"same_digit": f["judge_same_digit_AB"],
+                             "printed": f["style_printed_share_of_AB"],
+                             "handwritten": f["style_handwritten_share_of_BA"],
+                             "round_trip": f["judge_round_trip"]})
+
+
+def _completion_figures(model) -> dict:
+    from minigan.data import paired_digits
+    from minigan.metrics.translation import judge_readings, l1_distance, mean_gradient_magnitude
+
+    inputs, targets, labels = paired_digits("completion", split="test", offline=True)
+    completed = model.translate(_unit_range(inputs)).numpy()
+    readings = judge_readings(completed, labels)
+    return _one_measurement({"l1": l1_distance(completed, _unit_range(targets)),
+                             "sharpness": mean_gradient_magnitude(completed),
+                             "confident": readings["confident"],
+                             "completed_digit": readings["same_digit"]})
+
+
+def _one_measurement(figures: dict) -> dict:
     return {key: [round(float(value), 4)] * 3 for key, value in figures.items()}
 
 
 FIGURE_NAMES = {"confident": ("confident", True), "fid": ("classifier FID", False),
                 "rarest_digit": ("rarest digit", True), "commonest_digit": ("commonest", True),
                 "asked_digit": ("read as asked", True),
+                "l1": ("L1 to the true digit", False),
+                "sharpness": ("sharpness", False),
+                "completed_digit": ("read as the half's digit", True),
                 "same_digit": ("G_AB(a) read as a's digit", True),
                 "printed": ("G_AB(a) read as printed", True),
                 "handwritten": ("G_BA(b) read as handwritten", True),
@@ -247,13 +287,15 @@ def format_figures(figures: dict) -> str:
     for key, (label, share) in FIGURE_NAMES.items():
         if key in figures:
             mean, low, high = figures[key]
-            scale, unit, digits = (100, "%", 1) if share else (1, "", 1)
+            scale, unit, digits = (100, "%", 1) if share else (1, "", 1 if key == "fid" else 4)
             part = f"{label} {scale * mean:.{digits}f}{unit}"
             if low != high:
                 part += f" ({scale * low:.{digits}f}-{scale * high:.{digits}f})"
             parts.append(part)
     if "same_digit" in figures:
         return ", ".join(parts) + "  [held-out digits: 500 handwritten, 500 printed]"
+    if "completed_digit" in figures:
+        return ", ".join(parts) + "  [500 held-out digits, completed from their upper half]"
     return ", ".join(parts) + f"  [judge, 10,000 samples x seeds {', '.join(map(str, SEEDS))}]"
 
 
