@@ -9,7 +9,9 @@ G_AB(G_BA(B)). At the end the script measures, on held-out images, the cycle-rec
 L1 in both directions and, for digits, the two halves of CycleGAN's claim:
 
 * the content survives: how often the judge reads the same digit on G_AB(a) as on a (and its
-  accuracy on the originals, the translations and the round trip);
+  accuracy on the originals, the translations and the round trip); the judge learnt
+  handwriting, so a reader of both styles, trained on both labelled training sets, also says
+  how often each translation still shows its digit;
 * the style moves: a small classifier trained to tell handwritten from printed digits
   (:mod:`minigan.metrics.style`, scored on held-out real digits of both kinds first) says how
   many translations land on the other domain's side.
@@ -58,7 +60,7 @@ def main(argv=None):
                         help="identity-loss weight, relative to --lambda-cycle")
     args = parser.parse_args(argv)
     minigan.manual_seed(args.seed)
-    a, b, _, _ = load_domains(args, "train")
+    a, b, train_la, train_lb = load_domains(args, "train")
     test_a, test_b, test_la, test_lb = load_domains(args, "test")
     model = CycleGAN(a.shape[1], b.shape[1], ngf=args.ngf, n_blocks=args.n_blocks,
                      ndf=args.ndf, n_layers=args.n_layers, lambda_cycle=args.lambda_cycle,
@@ -79,7 +81,8 @@ def main(argv=None):
     print(f"\nheld-out cycle-reconstruction L1 (in [-1, 1] units): A->B->A "
           f"{results['cycle_l1_A']:.4f}, B->A->B {results['cycle_l1_B']:.4f}")
     if test_la is not None:  # digits: does the content survive the trip, does the style move?
-        results.update(cyclegan_digit_figures(model, (a, b), (test_a, test_b, test_la, test_lb)))
+        results.update(cyclegan_digit_figures(model, (a, b), (test_a, test_b, test_la, test_lb),
+                                              train_labels=(train_la, train_lb)))
         print("the judge's digit accuracy (held out):\n"
               f"  handwritten originals         {100 * results['judge_handwritten']:5.1f}%\n"
               f"  ... translated to printed     {100 * results['judge_translated_to_printed']:5.1f}%"
@@ -89,6 +92,11 @@ def main(argv=None):
               f"  printed translated to handwritten "
               f"{100 * results['judge_printed_to_handwritten']:5.1f}%\n"
               f"  same digit on G_AB(a) as on a {100 * results['judge_same_digit_AB']:5.1f}%")
+        print("a reader of both styles (trained on both labelled training sets; right on "
+              f"{100 * results['reader_handwritten']:.1f}% of held-out handwritten and "
+              f"{100 * results['reader_printed']:.1f}% of printed digits):\n"
+              f"  G_AB(a) shows a's digit       {100 * results['reader_kept_AB']:5.1f}%\n"
+              f"  G_BA(b) shows b's digit       {100 * results['reader_kept_BA']:5.1f}%")
         print("the style classifier (handwritten vs printed; "
               f"{100 * results['style_accuracy_real']:.1f}% right on held-out real digits):\n"
               f"  G_AB(a) read as printed       {100 * results['style_printed_share_of_AB']:5.1f}%"

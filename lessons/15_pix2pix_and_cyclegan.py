@@ -335,11 +335,16 @@ held_a, held_la, held_b, held_lb = unpaired_digits(split="test", offline=True)
 held_a, held_b = unit(held_a), unit(held_b)
 # The style classifier learns from the shipped model's training domains (4,500 digits a side;
 # this lesson's 64 in fast mode), so the figures below are the catalogue's own.
-style_a, _, style_b, _ = unpaired_digits(split="train", offline=True, n=pick(None, 64))
+style_a, style_la, style_b, style_lb = unpaired_digits(split="train", offline=True,
+                                                       n=pick(None, 64))
 claims = cyclegan_digit_figures(shipped, (unit(style_a), unit(style_b)),
-                                (held_a, held_b, held_la, held_lb), style_steps=pick(1000, 200))
+                                (held_a, held_b, held_la, held_lb), style_steps=pick(1000, 200),
+                                train_labels=(style_la, style_lb), reader_steps=pick(1500, 200))
 print(f"the judge reads the same digit on G_AB(a) as on a: {claims['judge_same_digit_AB']:.1%} "
       f"(and the right digit after the round trip: {claims['judge_round_trip']:.1%})")
+print(f"a reader of both styles ({claims['reader_handwritten']:.1%} right on real held-out "
+      f"handwritten digits, {claims['reader_printed']:.1%} on printed) sees a's digit in "
+      f"G_AB(a): {claims['reader_kept_AB']:.1%}, b's in G_BA(b): {claims['reader_kept_BA']:.1%}")
 print(f"the style classifier ({claims['style_accuracy_real']:.1%} right on real held-out "
       f"digits) reads G_AB(a) as printed: {claims['style_printed_share_of_AB']:.1%}, G_BA(b) "
       f"as handwritten: {claims['style_handwritten_share_of_BA']:.1%}")
@@ -355,17 +360,18 @@ for ax, (label, row) in zip(axes, rows.items()):
     ax.imshow(image_grid(row, nrow=20), cmap="gray")
     ax.set_xticks([]), ax.set_yticks([])
     ax.set_ylabel(label, rotation=0, ha="right", va="center")
-axes[0].set_title(f"shipped cyclegan-digits: same digit on G_AB(a) "
-                  f"{claims['judge_same_digit_AB']:.0%}, G_AB(a) read as printed "
+axes[0].set_title(f"shipped cyclegan-digits: G_AB(a) keeps a's digit "
+                  f"{claims['reader_kept_AB']:.0%}, is read as printed "
                   f"{claims['style_printed_share_of_AB']:.0%} (500 held-out digits)", fontsize=9)
 show(fig, "15_cyclegan_shipped")
-# Measured: 64.6% the same digit; read as printed 93.2% (83.8% by fast mode's weaker
-# classifier). The judge and the classifier run on one thread, so these repeat exactly.
+# Measured: 64.6% the same digit by the judge, 72.4% by the reader of both styles; read as
+# printed 93.2% (83.8% by fast mode's weaker classifier). The classifiers train on one thread,
+# so these repeat exactly.
 check(claims["judge_same_digit_AB"] > 0.6
       and claims["style_printed_share_of_AB"] > pick(0.85, 0.7),
-      f"the shipped CycleGAN keeps the digit ({claims['judge_same_digit_AB']:.0%} read the same) "
-      f"and moves the style ({claims['style_printed_share_of_AB']:.0%} of G_AB(a) read as "
-      f"printed)")
+      f"the shipped CycleGAN mostly keeps the digit ({claims['judge_same_digit_AB']:.0%} read the "
+      f"same by the judge) and moves the style ({claims['style_printed_share_of_AB']:.0%} of "
+      f"G_AB(a) read as printed)")
 print(f"lesson ran in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
@@ -374,8 +380,11 @@ print(f"lesson ran in {time.perf_counter() - started:.0f} s")
 # the strokes come out bold and even. The content mostly survives, not always: the judge reads
 # the same digit on $G_{AB}(a)$ as on $a$ for 65% of the held-out digits. Part of that gap is
 # the judge's own: it learnt handwriting and reads *real* printed digits right only 77% of the
-# time, so even a perfect translation would score about that. The rest is real, and the
-# figure shows it: a round 0 can come out as an "a", a 6 as a filled blob. Training longer
+# time. So we also ask a reader of both styles (`train_digit_reader`: a small digit classifier
+# trained on the labelled digits of both domains, right on 95% of real held-out handwritten
+# and 99% of printed digits): it sees the original digit in 72% of the translations. The
+# other 28% are real changes, and the figure shows some: a round 0 can come out as an "a", a
+# 6 as a filled blob. Training longer
 # traded content for style: after 5 of the 30 epochs the same run kept the digit 82% of the
 # time but looked printed only 85% of the time, after 17 epochs 68% and 94%. The round trip is
 # nearly perfect (98% read right after A -> B -> A): that is the cycle loss doing its job, and

@@ -183,7 +183,7 @@ def test_a_shipped_translation_model_is_listed_with_how_to_use_it_and_not_sample
     monkeypatch.setattr(pretrained, "CATALOGUE", {item.name: item})
     assert cli.main(["pretrained"]) == 0
     out = capsys.readouterr().out
-    assert "G_AB(a) read as a's digit 85.0%, G_AB(a) read as printed 90.0%  [held-out" in out
+    assert "G_AB(a) read as a's digit by the judge 85.0%, G_AB(a) read as printed 90.0%  [held-out" in out
     assert "minigan.pretrained.load('tiny-cyclegan').translate(images, 'AtoB')" in out
     assert "minigan sample tiny-cyclegan" not in out
     monkeypatch.chdir(tmp_path)

@@ -11,6 +11,14 @@ translations.
     accuracy = style_accuracy(classifier, test_a, test_b)         # real images: ~1.0
     share_b = domain_b_share(classifier, G_AB(test_a))            # translations read as B
 
+The same module trains a **reader of both styles**: a small digit classifier learnt from both
+domains' labelled training images. minigan's judge learnt handwriting and reads real printed
+digits right only about 77% of the time, so it cannot say whether a translation into print
+kept its digit; a reader trained on both can:
+
+    reader = train_digit_reader([train_a, train_b], [labels_a, labels_b])
+    kept = (read_digits(reader, G_AB(test_a)) == labels_test_a).mean()
+
 Images are (N, 1, H, W) floats in [-1, 1], as the translation models take them.
 """
 from __future__ import annotations
@@ -86,6 +94,65 @@ def domain_b_share(net: nn.Module, images, batch_size: int = 500) -> float:
 def style_accuracy(net: nn.Module, a, b) -> float:
     """Held-out accuracy on real images of both domains (each counted with equal weight)."""
     return 0.5 * ((1.0 - domain_b_share(net, a)) + domain_b_share(net, b))
+
+
+def digit_network(channels: int = 1, size: int = 32) -> nn.Sequential:
+    """Two strided convolutions and a linear read-out of ten logits: enough to read 32x32
+    digits of two styles (about 98% on held-out digits of each), small enough to train in
+    well under a minute on one CPU thread."""
+    if size % 4:
+        raise ValueError(f"digit_network: image size must be a multiple of 4, got {size}")
+    return nn.Sequential(
+        nn.Conv2d(channels, 32, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(32, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(64 * (size // 4) ** 2, 10))
+
+
+def train_digit_reader(images, labels, steps: int = 1500, batch_size: int = 64,
+                       seed: int = 0) -> nn.Module:
+    """A :func:`digit_network` trained to read digits of every style in ``images`` (a list of
+    image sets, e.g. ``[handwritten, printed]``, each with its ``labels``), with equal shares
+    of each set in every batch (cross-entropy, Adam). Seeded on its own and trained on one
+    thread, like :func:`train_style_classifier`, so it is the same reader on every machine."""
+    sets = [_checked(x, f"images[{i}]") for i, x in enumerate(images)]
+    labels = [np.asarray(y).astype(np.int64) for y in labels]
+    if len(sets) != len(labels) or any(len(x) != len(y) for x, y in zip(sets, labels)):
+        raise ValueError("train_digit_reader: give one label array per image set, as long as "
+                         f"it: got sets of {[len(x) for x in sets]} and labels of "
+                         f"{[len(y) for y in labels]}")
+    outer_threads = threads.get_num_threads()
+    threads.set_num_threads(1)
+    try:
+        rng = np.random.default_rng(seed)
+        outer = backend.rng_state()
+        backend.manual_seed(seed)
+        try:
+            net = digit_network(sets[0].shape[1], sets[0].shape[-1])
+        finally:
+            backend.set_rng_state(outer)
+        opt = optim.Adam(net.parameters(), lr=1e-3)
+        loss_fn = nn.CrossEntropyLoss()
+        share = batch_size // len(sets)
+        net.train()
+        for _ in range(steps):
+            picks = [rng.integers(0, len(x), share) for x in sets]
+            batch = np.concatenate([x[i] for x, i in zip(sets, picks)])
+            target = np.concatenate([y[i] for y, i in zip(labels, picks)])
+            loss = loss_fn(net(Tensor(batch)), target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    finally:
+        threads.set_num_threads(outer_threads)
+    return net.eval()
+
+
+def read_digits(net: nn.Module, images, batch_size: int = 500) -> np.ndarray:
+    """The digit :func:`train_digit_reader`'s network reads on each image, (N,) int."""
+    images = _checked(images, "images")
+    with no_grad():
+        return np.concatenate([net(Tensor(images[i:i + batch_size])).numpy().argmax(axis=1)
+                               for i in range(0, len(images), batch_size)])
 
 
 def _checked(images, name: str) -> np.ndarray:

@@ -227,7 +227,11 @@ def test_cyclegan_digit_figures_of_a_model_that_changes_nothing():
             return mg.tensor(images), mg.tensor(images)
 
     f = cyclegan_digit_figures(Unchanged(), (a[:200], b[:200]),
-                               (a[200:], b[200:], la[200:], lb[200:]), style_steps=300)
+                               (a[200:], b[200:], la[200:], lb[200:]), style_steps=300,
+                               train_labels=(la[:200], lb[:200]), reader_steps=150)
+    # The reader of both styles reads each unchanged image as it reads the original.
+    assert f["reader_kept_AB"] == f["reader_handwritten"] > 0.2  # chance: 0.1
+    assert f["reader_kept_BA"] == f["reader_printed"] > 0.2
     assert f["cycle_l1_A"] == 0 and f["cycle_l1_B"] == 0 and f["judge_same_digit_AB"] == 1
     assert f["judge_translated_to_printed"] == f["judge_round_trip"] == f["judge_handwritten"]
     assert f["judge_printed_to_handwritten"] == f["judge_printed"]

@@ -4,8 +4,8 @@ import pytest
 
 import minigan
 from minigan import backend
-from minigan.metrics.style import (domain_b_share, style_accuracy, style_network,
-                                   train_style_classifier)
+from minigan.metrics.style import (domain_b_share, read_digits, style_accuracy, style_network,
+                                   train_digit_reader, train_style_classifier)
 
 
 def strokes(n, width, seed, size=16):
@@ -56,3 +56,18 @@ def test_it_is_the_same_classifier_whatever_the_thread_count():
         threads.set_num_threads(previous)
     for two, one in zip(*weights):
         np.testing.assert_array_equal(two, one)
+
+
+def test_the_reader_of_both_styles_learns_labels_from_every_set_it_is_given():
+    """Two 'styles' (thin and thick bars), two 'digits' (bars on the left or right half): the
+    reader must read the digit in both styles, having seen both."""
+    def bars(n, width, seed):
+        images = strokes(n, width, seed, 32)
+        return images, (images[:, 0, :, 16:].max(axis=(1, 2)) > 0).astype(int)
+
+    thin, thick = bars(300, 1, 0), bars(300, 4, 1)
+    reader = train_digit_reader([thin[0], thick[0]], [thin[1], thick[1]], steps=150)
+    for test_images, test_labels in (bars(100, 1, 2), bars(100, 4, 3)):
+        assert (read_digits(reader, test_images) == test_labels).mean() > 0.95
+    with pytest.raises(ValueError, match="one label array per image set"):
+        train_digit_reader([thin[0], thick[0]], [thin[1]])
