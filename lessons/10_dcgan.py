@@ -8,14 +8,16 @@
 #
 # * build DCGAN's generator and discriminator layer by layer and follow the shapes;
 # * train one for about a minute and a half and ask the judge about its samples;
+# * load the DCGAN that minigan ships, trained for hours, and see what training longer buys;
 # * walk its latent space: linear versus spherical interpolation, and why the straight line
 #   is the wrong path between two Gaussian codes;
-# * do "vector arithmetic" with codes: *bold - thin + thin 7 = bold 7*.
+# * do "vector arithmetic" with codes: *bold - thin + thin 7 = bold 7*, then measure it:
+#   directions that make any digit thicker or more slanted while keeping the digit.
 #
 # **Prerequisites:** lessons 04 (convolution and transposed convolution), 05 (batch norm),
 # 06 (Adam) and 09 (the vanilla GAN and its training step).
 #
-# **Run time:** about 2 minutes on a quiet 2-core CPU (under 10 s with `MINIGAN_FAST=1`).
+# **Run time:** about 2 minutes on a quiet 2-core CPU (about 10 s with `MINIGAN_FAST=1`).
 
 # %%
 import time
@@ -24,10 +26,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import minigan as mg
+import minigan.pretrained
 from lessonkit import FAST, SEED, check, pick, show
 from minigan import nn
 from minigan.data import DataLoader, load_bundled_mnist, scale_to_unit_range
-from minigan.gan import latent, train
+from minigan.gan import attributes, latent, train
 from minigan.gan.models.dcgan import DCGAN, dcgan_discriminator, dcgan_generator, dcgan_init_
 from minigan.metrics import evaluate_samples, format_report, predict_proba
 from minigan.viz import image_grid, to_uint8
@@ -181,6 +184,59 @@ check(FAST or (verdict["digits_covered"] >= 9 and verdict["confident_share"] > 0
 # already recognisable, although the convolutional $D$ and $G$ together hold less than a
 # sixth of the vanilla GAN's weights (counted at the top of the lesson).
 #
+# ## A DCGAN trained longer
+#
+# A minute and a half teaches the recipe; it does not make a generator worth exploring. The
+# rest of this lesson walks through the latent space and does arithmetic in it, and in a
+# generator whose digits are half malformed both only travel between malformed digits. So from
+# here on we use the DCGAN that minigan ships, `dcgan-mnist` (`python -m minigan pretrained`
+# prints the exact command that trained it and the judge's figures over three seeds). It
+# differs from this lesson's run in three ways, each explained where minigan implements it:
+#
+# * **all-convolutional**, as in Radford et al.'s paper: the code enters as a $100 \times 1
+#   \times 1$ image and a transposed convolution with a $7 \times 7$ kernel spreads it to
+#   $7 \times 7$, instead of the fully connected layer and `BatchNorm1d` above
+#   (`DCGAN(variant="allconv")`, `minigan/gan/models/dcgan.py`);
+# * the **R1 penalty** on $D$'s gradient at real images, $\frac{\gamma}{2}\|\nabla_x D(x)\|^2$
+#   with $\gamma = 0.1$: lesson 08's Dirac GAN is the paper that introduced it (Mescheder et
+#   al. 2018), and minigan's double backward makes it one line (`minigan/gan/losses.py`);
+# * samples drawn from a **moving average of $G$'s weights** (decay 0.999) rather than from
+#   $G$ itself (`minigan/gan/ema.py`), and many more steps (the catalogue says how many).
+
+# %%
+shipped = minigan.pretrained.load("dcgan-mnist")
+with mg.no_grad():
+    trace_shapes(shipped.G, mg.randn(8, LATENT), "the shipped generator, on 8 codes:")
+print(f"G: {n_params(shipped.G):,} weights")
+mg.manual_seed(SEED)
+shipped_verdict = evaluate_samples(shipped.export_samples(1000)["images"])  # ~1 s, fast mode too
+print(format_report(shipped_verdict))
+
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 4.6))
+for ax, (title, m, v) in zip(axes, [(f"this lesson's run ({n_steps} steps)", model, verdict),
+                                    ("shipped dcgan-mnist", shipped, shipped_verdict)]):
+    ax.imshow(image_grid(m.sample(64).numpy(), nrow=8), cmap="gray")
+    ax.set_title(f"{title}\n{v['digits_covered']}/10 digits, confident "
+                 f"{100 * v['confident_share']:.0f}%, FID {v['classifier_fid']:.0f}", fontsize=9)
+    ax.axis("off")
+fig.tight_layout()
+show(fig, "10_shipped")
+check(shipped_verdict["digits_covered"] == 10 and shipped_verdict["confident_share"] > 0.6,
+      f"the shipped DCGAN draws all ten digits ({shipped_verdict['digits_covered']}/10) and "
+      f"the judge reads {100 * shipped_verdict['confident_share']:.0f}% of its samples "
+      f"confidently (over 60%; this lesson's run: "
+      f"{100 * verdict['confident_share']:.0f}%)")
+
+# %% [markdown]
+# Training longer pays: over three seeds of 10,000 samples the judge reads 72% of the shipped
+# model's digits confidently (72.1-72.8%; this lesson's run, about 44%), every digit between
+# 7% and 14% of the samples, classifier FID 19 against the MNIST test set (18.6-19.4; real
+# digits score 4.5, this lesson's run about 170). In normal mode here, 1,000 samples of seed
+# 0: 72% confident, FID 19. It is not perfect: some strokes end in blots and a few digits are
+# ambiguous, and the open issue's goal for it (90% confident, FID 14) is not met. It stands a
+# little ahead of the shipped WGAN-GP of lesson 12 (71%, FID 21), behind the conditional GAN
+# of lesson 11, which is told which digit to draw (97%, FID 16).
+#
 # ## Walking between two codes
 #
 # If $G$ has learned a smooth map rather than a lookup table of training digits, images
@@ -214,8 +270,8 @@ check(gap < 1e-12 and norms_slerp.min() > 0.95 * min(norms_slerp[0], norms_slerp
       f"our slerp equals minigan.gan.latent.slerp (max difference {gap:.1e}); it keeps the norm "
       f"(min {norms_slerp.min():.2f}) where the straight line sinks to {norms_lerp[20]:.2f}")
 
-ends = model.noise(12)  # 6 pairs of endpoints, shared by both kinds of path
-strips = {m: latent.interpolation_strip(model, rows=6, steps=10, method=m, ends=ends)
+ends = shipped.noise(12)  # 6 pairs of endpoints, shared by both kinds of path
+strips = {m: latent.interpolation_strip(shipped, rows=6, steps=10, method=m, ends=ends)
           for m in ("linear", "spherical")}
 fig = plt.figure(figsize=(12, 4.4))
 ax = fig.add_subplot(1, 3, 1)
@@ -234,20 +290,22 @@ fig.tight_layout()
 show(fig, "10_interpolation")
 
 # %% [markdown]
-# With this small generator the two strips look much alike: it copes with the shorter codes
-# in the middle of a straight path. The difference grows with the latent dimension and with
-# the generator's quality (washed-out or fainter images at the midpoints of straight paths);
-# slerp is the safe default.
+# The rows morph from one digit into another through shapes that are mostly digits
+# themselves (a 5 through an 8 into a 2, a 9 through a 1 into a 6). The two kinds of path look
+# much alike here: the shipped generator copes with the shorter codes in the middle of a
+# straight path (its batch norm rescales what the first layer makes of them). The difference
+# grows with the latent dimension and in generators without that normalisation (washed-out or
+# fainter images at the midpoints of straight paths); slerp is the safe default.
 #
 # Is the walk smooth? Compare how much an image changes between neighbouring steps of a path
 # with how much two unrelated samples differ:
 
 # %%
 steps_apart = np.abs(np.diff(strips["spherical"].reshape(6, 10, -1), axis=1)).mean()
-random_pairs = model.sample(40).numpy()
+random_pairs = shipped.sample(40).numpy()
 unrelated = np.abs(random_pairs[:20] - random_pairs[20:]).mean()
 print(f"mean pixel change per step: {steps_apart:.3f}; between unrelated samples: {unrelated:.3f}")
-# Seeds 0-9, 1 and 2 threads: a step changes the image 0.11 to 0.16 times as much.
+# Normal mode, seed 0: a step changes the image 0.17 times as much (1/6.1).
 check(steps_apart < 0.5 * unrelated,
       f"one step along a path changes the image {unrelated / steps_apart:.1f}x less than "
       f"jumping to an unrelated sample")
@@ -268,9 +326,9 @@ check(steps_apart < 0.5 * unrelated,
 # so that digit identity cancels in the difference and only the stroke width is left.
 
 # %%
-POOL, K, C_DIGIT = pick(1000, 100), 8, 7
-pool = model.noise(POOL).numpy().astype(np.float64)
-pool_images = to_uint8(model.sample(noise=mg.tensor(pool.astype(np.float32))))[:, 0]
+POOL, K, C_DIGIT = 1000, 8, 7  # about 60 confident samples of each digit
+pool = shipped.noise(POOL).numpy().astype(np.float64)
+pool_images = to_uint8(shipped.sample(noise=mg.tensor(pool.astype(np.float32))))[:, 0]
 proba = predict_proba(pool_images)
 digit, sure = proba.argmax(1), proba.max(1) > 0.9
 ink = pool_images.mean(axis=(1, 2)) / 255
@@ -288,19 +346,14 @@ for d in range(10):
     if d != C_DIGIT and len(idx) >= 2 * K:  # enough of this digit to tell bold from thin
         bold.append(idx[-K:])
         thin.append(idx[:K])
-if not bold:  # an untrained generator (fast mode) has no confident digits: use all samples
-    order = np.argsort(ink)
-    bold, thin = [order[-K:]], [order[:K]]
 c_idx = by_ink(C_DIGIT)[:K]
-if len(c_idx) == 0:
-    c_idx = np.argsort(-proba[:, C_DIGIT])[:K]
 groups = [np.concatenate(bold), np.concatenate(thin), c_idx]
 result = pool[groups[0]].mean(0) - pool[groups[1]].mean(0) + pool[groups[2]].mean(0)
 check(np.abs(result - latent.arithmetic_code(*(pool[g] for g in groups))).max() < 1e-12,
       "our mean(A) - mean(B) + mean(C) equals minigan.gan.latent.arithmetic_code")
 variants = result + 0.25 * np.random.default_rng(1).standard_normal((3, LATENT))
 out_codes = np.vstack([pool[c_idx].mean(0), result, variants])
-out_images = to_uint8(model.sample(noise=mg.tensor(out_codes.astype(np.float32))))[:, 0]
+out_images = to_uint8(shipped.sample(noise=mg.tensor(out_codes.astype(np.float32))))[:, 0]
 base_ink, out_ink = out_images[0].mean() / 255, out_images[1:].mean() / 255
 out_digits = predict_proba(out_images[1:]).argmax(1)
 print(f"{len(bold)} digits give the bold-minus-thin direction ({len(groups[0])} codes each side)")
@@ -320,26 +373,66 @@ for ax, row, name in zip(axes, rows, names):
     ax.axis("off")
 fig.tight_layout()
 show(fig, "10_vector_arithmetic")
-# Seeds 0-9, 1 and 2 threads: the ink rose 1.34 to 3.19 times (median 2.1); the bound leaves
-# a margin below the least.
+# Seeds 0-4: the ink rose 1.46 to 1.81 times, and the judge read all 20 results as 7s.
 check(FAST or out_ink > 1.2 * base_ink,
       f"adding the boldness direction raised the ink from {base_ink:.3f} to {out_ink:.3f}",
       hint="try another MINIGAN_SEED")
+
+# %% [markdown]
+# The arithmetic does what it promises: the image of the thin 7s' mean code is a thin 7, and
+# adding "bold minus thin", learnt on the other nine digits, gives 7s with thicker strokes
+# that the judge still reads as 7s, the three random variants around the result too. A
+# direction learnt on other digits carries over to this one: the generator has found a
+# stroke-width axis that it shares between digits, which is what "disentangled" means.
+#
+# ## Attribute arithmetic, measured
+#
+# Eight codes a side, sorted by ink, and a look at the pictures: that is the paper's method.
+# `minigan.gan.attributes` makes each step a measurement, as the paper did with smiles and
+# glasses:
+#
+# * two attributes every writer varies are measured on each image: **stroke thickness** (the
+#   ink divided by half the length of its outline, so a stroke $w$ pixels wide reads $w$
+#   whatever its length) and **slant** ($\mu_{11}/\mu_{02}$ of the ink, the shear that would
+#   make the digit upright);
+# * `survey` draws 4,000 codes and lets the judge read each image; within each digit, the
+#   mean code of the thickest fifth minus that of the thinnest fifth points towards thicker
+#   strokes, and the average of those differences over the digits is the direction (with
+#   its components along the digits' own mean codes removed, so it does not also change
+#   the digit);
+# * `attribute_arithmetic` adds multiples of a direction to samples of a digit **whose own
+#   samples did not build it** (learnt on the other nine), and reports how far the attribute
+#   moved at +1, in units of its spread (standard deviation) over real digits, and how often
+#   the judge still reads the same digit.
+
+# %%
+# The steps (+1 adds SCALES times the direction) were chosen on survey seeds 1-3 of the
+# shipped model, not on the seed shown here: the largest tried that kept the digit in at least
+# 93% of samples on each (thickness x0.8: 96-98% kept; x1.0 fell to 92%. slant x0.3:
+# 93.5-97%; x0.4 fell to 90.5%).
+SCALES = {"thickness": 0.8, "slant": 0.3}
+survey = attributes.survey(shipped, n=4000, seed=SEED)
+moved = [attributes.attribute_arithmetic(shipped, name, scale=SCALES[name], rows=8, seed=SEED,
+                                         survey_=survey)
+         for name in attributes.ATTRIBUTES]
+for result in moved:
+    print(attributes.describe(result))
+show(attributes.attribute_figure(moved, figure=plt.figure), "10_attributes")
+check(all(r["change"] >= 0.3 and r["kept"] >= 0.9 for r in moved),
+      "each direction moves its attribute by at least 0.3 of real digits' spread and keeps "
+      "the digit in at least 90% of samples: "
+      + "; ".join(f"{r['attribute']} {r['change']:+.2f}, kept {r['kept']:.0%}" for r in moved))
 print(f"lesson run time: {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
-# In our run the arithmetic does what it promises for the strokes (the ink rises by about
-# 70%), but not perfectly for the digit: the bold 7 tends to close its top into a loop, and
-# the judge reads most of the variants as 0s. Directions in the latent space of a small,
-# briefly trained generator are only roughly disentangled; the DCGAN paper averaged codes
-# of hand-picked faces from a much better model.
-#
-# `minigan.gan.latent.vector_arithmetic(model, 7, 1, 9)` does the same with groups chosen by
-# digit. `minigan.gan.attributes` goes further, as the paper did with smiles and glasses: it
-# measures stroke thickness and slant on every sample, learns each direction within each
-# digit, adds it to samples of *other* digits, and reports how far the attribute moved (in
-# units of its spread in real digits) and how often the judge still reads the same digit;
-# `examples/dcgan_mnist.py` saves that figure (`arithmetic.png`) after its run.
+# Each row is one sample moved along a direction learnt on the other nine digits: to the
+# right the strokes thicken (left panel) or the digit leans further right (right panel),
+# and it stays the same digit. At +1, thickness moved by 0.65 standard deviations of real
+# digits' thickness with the digit kept in 94% of 200 samples, and slant by 0.41 with 96% kept
+# (seed 0; seeds 1-4: thickness +0.58 to +0.69, 94-98% kept; slant +0.38 to +0.39, 94-97%).
+# `examples/dcgan_mnist.py` draws the same figure for the generator it trains in a few
+# minutes (`arithmetic.png`): there a step almost twice as large (x1.4) moved thickness by
+# only 0.36 spreads, with 92% kept. A better generator has cleaner directions.
 #
 # ## Exercises
 #
