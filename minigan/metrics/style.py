@@ -23,6 +23,8 @@ Images are (N, 1, H, W) floats in [-1, 1], as the translation models take them.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from minigan import backend, nn, optim
@@ -47,38 +49,23 @@ def train_style_classifier(a: np.ndarray, b: np.ndarray, steps: int = 1000,
     """A :func:`style_network` trained to output a positive logit for ``b``'s images and a
     negative one for ``a``'s (binary cross-entropy, Adam, balanced batches). Seeded on its own,
     so training it does not move minigan's global random numbers, and trained on one thread,
-    so it is the same classifier whatever the machine's core count: a weight gradient summed
-    in parts over threads rounds differently, and a thousand Adam steps carry that into the
-    verdicts (a point or so of a share, measured)."""
+    so it is the same classifier whatever the machine's core count (see ``_one_thread``)."""
     a, b = _checked(a, "a"), _checked(b, "b")
-    outer_threads = threads.get_num_threads()
-    threads.set_num_threads(1)
-    try:
-        return _trained(a, b, steps, batch_size, seed)
-    finally:
-        threads.set_num_threads(outer_threads)
-
-
-def _trained(a, b, steps, batch_size, seed) -> nn.Module:
     rng = np.random.default_rng(seed)
-    outer = backend.rng_state()
-    backend.manual_seed(seed)
-    try:
-        net = style_network(a.shape[1], a.shape[-1])
-    finally:
-        backend.set_rng_state(outer)
+    net = _seeded(style_network, seed, a.shape[1], a.shape[-1])
     opt = optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()
     half = batch_size // 2
     targets = Tensor(np.concatenate([np.zeros((half, 1)), np.ones((half, 1))]).astype(np.float32))
     net.train()
-    for _ in range(steps):
-        batch = np.concatenate([a[rng.integers(0, len(a), half)],
-                                b[rng.integers(0, len(b), half)]])
-        loss = loss_fn(net(Tensor(batch)), targets)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    with _one_thread():
+        for _ in range(steps):
+            batch = np.concatenate([a[rng.integers(0, len(a), half)],
+                                    b[rng.integers(0, len(b), half)]])
+            loss = loss_fn(net(Tensor(batch)), targets)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
     return net.eval()
 
 
@@ -98,8 +85,8 @@ def style_accuracy(net: nn.Module, a, b) -> float:
 
 def digit_network(channels: int = 1, size: int = 32) -> nn.Sequential:
     """Two strided convolutions and a linear read-out of ten logits: enough to read 32x32
-    digits of two styles (about 98% on held-out digits of each), small enough to train in
-    well under a minute on one CPU thread."""
+    digits of two styles (on the digit domains: 95.4% of held-out handwritten and 98.6% of
+    printed digits), small enough to train in under a minute on one CPU thread."""
     if size % 4:
         raise ValueError(f"digit_network: image size must be a multiple of 4, got {size}")
     return nn.Sequential(
@@ -120,20 +107,13 @@ def train_digit_reader(images, labels, steps: int = 1500, batch_size: int = 64,
         raise ValueError("train_digit_reader: give one label array per image set, as long as "
                          f"it: got sets of {[len(x) for x in sets]} and labels of "
                          f"{[len(y) for y in labels]}")
-    outer_threads = threads.get_num_threads()
-    threads.set_num_threads(1)
-    try:
-        rng = np.random.default_rng(seed)
-        outer = backend.rng_state()
-        backend.manual_seed(seed)
-        try:
-            net = digit_network(sets[0].shape[1], sets[0].shape[-1])
-        finally:
-            backend.set_rng_state(outer)
-        opt = optim.Adam(net.parameters(), lr=1e-3)
-        loss_fn = nn.CrossEntropyLoss()
-        share = batch_size // len(sets)
-        net.train()
+    rng = np.random.default_rng(seed)
+    net = _seeded(digit_network, seed, sets[0].shape[1], sets[0].shape[-1])
+    opt = optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    share = batch_size // len(sets)
+    net.train()
+    with _one_thread():
         for _ in range(steps):
             picks = [rng.integers(0, len(x), share) for x in sets]
             batch = np.concatenate([x[i] for x, i in zip(sets, picks)])
@@ -142,8 +122,6 @@ def train_digit_reader(images, labels, steps: int = 1500, batch_size: int = 64,
             opt.zero_grad()
             loss.backward()
             opt.step()
-    finally:
-        threads.set_num_threads(outer_threads)
     return net.eval()
 
 
@@ -153,6 +131,31 @@ def read_digits(net: nn.Module, images, batch_size: int = 500) -> np.ndarray:
     with no_grad():
         return np.concatenate([net(Tensor(images[i:i + batch_size])).numpy().argmax(axis=1)
                                for i in range(0, len(images), batch_size)])
+
+
+def _seeded(make, seed: int, *args) -> nn.Module:
+    """``make(*args)`` with its initial weights drawn from ``seed``, leaving minigan's global
+    random numbers where they were."""
+    outer = backend.rng_state()
+    backend.manual_seed(seed)
+    try:
+        return make(*args)
+    finally:
+        backend.set_rng_state(outer)
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """Train on one thread, so the classifier is the same whatever the machine's core count:
+    a weight gradient summed in parts over threads rounds differently, and a thousand Adam
+    steps carry that into the verdicts (the shipped CycleGAN's style shares moved by up to a
+    point between 1 and 2 threads). The caller's thread count is given back."""
+    outer = threads.get_num_threads()
+    threads.set_num_threads(1)
+    try:
+        yield
+    finally:
+        threads.set_num_threads(outer)
 
 
 def _checked(images, name: str) -> np.ndarray:

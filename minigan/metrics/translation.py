@@ -113,7 +113,8 @@ def cyclegan_digit_figures(model, train, test, style_steps: int = 1000, train_la
                   "reader_printed": _share(read_digits(net, test_b) == labels_b),
                   "reader_kept_AB": _share(read_digits(net, ab) == labels_a),
                   "reader_kept_BA": _share(read_digits(net, ba) == labels_b)}
-    return {**reader, "cycle_l1_A": l1_distance(aba, test_a), "cycle_l1_B": l1_distance(bab, test_b),
+    return {**reader,
+            "cycle_l1_A": l1_distance(aba, test_a), "cycle_l1_B": l1_distance(bab, test_b),
             "judge_handwritten": judge_accuracy(test_a, labels_a),
             "judge_translated_to_printed": judge_accuracy(ab, labels_a),
             "judge_round_trip": judge_accuracy(aba, labels_a),
