@@ -22,7 +22,7 @@
 # **Prerequisites:** lessons 03 (why L2 blurs), 04 (convolutions), 09 (the GAN step) and 12
 # (LSGAN's least-squares loss, which CycleGAN uses).
 #
-# **Run time:** about 1 minute on a quiet 2-core CPU (under 20 s with `MINIGAN_FAST=1`).
+# **Run time:** about 1.5 minutes on a quiet 2-core CPU (under 20 s with `MINIGAN_FAST=1`).
 
 # %%
 import time
