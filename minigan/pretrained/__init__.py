@@ -59,16 +59,29 @@ class Pretrained:
     def translates(self) -> bool:
         """Whether it is a translation model (figures of :func:`translation_figures`): used
         with ``translate(images)``, not sampled from noise."""
-        return "same_digit" in self.figures or "completed_digit" in self.figures
+        return _translation_kind(self.figures) is not None
 
     @property
     def usage(self) -> str:
         """How to use it: the command that samples it, or the Python call that translates."""
-        if "same_digit" in self.figures:
-            return f"minigan.pretrained.load({self.name!r}).translate(images, 'AtoB')"
-        if self.translates:
-            return f"minigan.pretrained.load({self.name!r}).translate(upper_halves)"
-        return f"python -m minigan sample {self.name} -n 64 --grid {self.name}.png"
+        kind = _translation_kind(self.figures)
+        if kind is None:
+            return f"python -m minigan sample {self.name} -n 64 --grid {self.name}.png"
+        return f"minigan.pretrained.load({self.name!r}).{TRANSLATIONS[kind][1]}"
+
+
+# The kinds of translation model the catalogue measures, each told by the figure only it
+# records: what its figures were measured on, and the call that uses it.
+TRANSLATIONS = {
+    "same_digit": ("held-out digits: 500 handwritten, 500 printed",
+                   "translate(images, 'AtoB')"),
+    "completed_digit": ("500 held-out digits, completed from their upper half",
+                        "translate(upper_halves)"),
+}
+
+
+def _translation_kind(figures: dict):
+    return next((key for key in TRANSLATIONS if key in figures), None)
 
 
 CATALOGUE: dict[str, Pretrained] = {item.name: item for item in [
@@ -269,12 +282,12 @@ def translation_figures(model) -> dict:
 
 
 def _cyclegan_figures(model) -> dict:
-    from minigan.data import unpaired_digits
+    from minigan.data import scale_to_unit_range, unpaired_digits
     from minigan.metrics.translation import cyclegan_digit_figures
 
     def domains(split):
         a, labels_a, b, labels_b = unpaired_digits(split, offline=True)
-        return _unit_range(a), _unit_range(b), labels_a, labels_b
+        return scale_to_unit_range(a), scale_to_unit_range(b), labels_a, labels_b
 
     train = domains("train")
     f = cyclegan_digit_figures(model, train[:2], domains("test"), train_labels=train[2:])
@@ -286,13 +299,13 @@ def _cyclegan_figures(model) -> dict:
 
 
 def _completion_figures(model) -> dict:
-    from minigan.data import paired_digits
+    from minigan.data import paired_digits, scale_to_unit_range
     from minigan.metrics.translation import judge_readings, l1_distance, mean_gradient_magnitude
 
     inputs, targets, labels = paired_digits("completion", split="test", offline=True)
-    completed = model.translate(_unit_range(inputs)).numpy()
+    completed = model.translate(scale_to_unit_range(inputs)).numpy()
     readings = judge_readings(completed, labels)
-    return _one_measurement({"l1": l1_distance(completed, _unit_range(targets)),
+    return _one_measurement({"l1": l1_distance(completed, scale_to_unit_range(targets)),
                              "sharpness": mean_gradient_magnitude(completed),
                              "confident": readings["confident"],
                              "completed_digit": readings["same_digit"]})
@@ -327,11 +340,10 @@ def format_figures(figures: dict) -> str:
             if low != high:
                 part += f" ({scale * low:.{digits}f}-{scale * high:.{digits}f})"
             parts.append(part)
-    if "same_digit" in figures:
-        return ", ".join(parts) + "  [held-out digits: 500 handwritten, 500 printed]"
-    if "completed_digit" in figures:
-        return ", ".join(parts) + "  [500 held-out digits, completed from their upper half]"
-    return ", ".join(parts) + f"  [judge, 10,000 samples x seeds {', '.join(map(str, SEEDS))}]"
+    kind = _translation_kind(figures)
+    scope = (TRANSLATIONS[kind][0] if kind is not None
+             else f"judge, 10,000 samples x seeds {', '.join(map(str, SEEDS))}")
+    return ", ".join(parts) + f"  [{scope}]"
 
 
 def _drawing_config(config: dict) -> dict:
@@ -340,11 +352,6 @@ def _drawing_config(config: dict) -> dict:
     if "recipe" in config:
         config["recipe"] = {**config["recipe"], "ema": 0.0}
     return config
-
-
-def _unit_range(images):
-    """uint8 digits (N, H, W) as the translation models take them: (N, 1, H, W) in [-1, 1]."""
-    return images.astype(np.float32)[:, None] / 127.5 - 1.0
 
 
 def _to_numpy(value):
